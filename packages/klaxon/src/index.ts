@@ -1,0 +1,1 @@
+export { KlaxonError, UsageError } from './errors.js';
