@@ -45,7 +45,6 @@ export const PREDEFINED_VARIABLES = [
   'aws.events.event.ingestion-time',
 ] as const;
 type PredefinedVariable = (typeof PREDEFINED_VARIABLES)[number];
-const PREDEFINED = new Set<string>(PREDEFINED_VARIABLES);
 
 const KEY = /^[A-Za-z0-9_-]+$/;
 // Keys are [A-Za-z0-9_-]; predefined names add dots. `<` and `>` cannot be escaped in a template, so

@@ -1,4 +1,7 @@
 import type { Command } from './command.js';
+import { transformCommand } from './transform.js';
 
 /** Every CLI subcommand, one file each; registering one is one line here. */
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  transform: transformCommand,
+};
