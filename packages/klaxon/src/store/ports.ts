@@ -155,12 +155,19 @@ export interface Store {
   /**
    * Atomically empties a group's pending list, sets its next `flushAt` (or deletes it when
    * `nextFlushAt` is undefined) and enqueues the digest deliveries.
+   *
+   * `flushed` (optional, added by the store work) is how many pending findings the digest holds —
+   * the length of `pending` that `dueGroups` returned. Only those first findings are removed:
+   * findings appended between `dueGroups` and this call stay pending instead of vanishing, and
+   * if the group was to be deleted it is kept, due at `flushedAt`, until they are flushed too.
+   * Omitted: every pending finding is removed. Unknown group: a StoreError, nothing written.
    */
   flushGroup(
     key: string,
     flushedAt: string,
     nextFlushAt: string | undefined,
     deliveries: readonly Delivery[],
+    flushed?: number,
   ): Promise<void>;
 
   listSilences(): Promise<Silence[]>;
