@@ -43,6 +43,8 @@ export interface Actor {
   readonly serviceName?: string;
   readonly domain?: string;
   readonly principal?: string;
+  /** Process observed by GuardDuty Runtime Monitoring: executable path (or name) and pid. */
+  readonly process?: string;
 }
 
 /** The EventBridge envelope the finding arrived in. */
