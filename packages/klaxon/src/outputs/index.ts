@@ -1,9 +1,10 @@
 import type { OutputType } from './output.js';
 import { pagerDutyOutput } from './pagerduty.js';
+import { webhookOutput } from './webhook.js';
 
 /**
  * Every built-in output type. Registering a new one is one line here; config/ builds the
  * `outputs:` schema from this list and deliver/ looks senders up by `type`.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each entry has its own config type
-export const outputTypes: readonly OutputType<any>[] = [pagerDutyOutput];
+export const outputTypes: readonly OutputType<any>[] = [pagerDutyOutput, webhookOutput];
