@@ -1,0 +1,385 @@
+import { type Branch, CompiledPattern, compilePattern, type PatternOptions } from './compile.js';
+import {
+  type EventField,
+  type EventFields,
+  flattenEvent,
+  joinMembership,
+  type Membership,
+  readEvent,
+} from './event.js';
+import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
+
+/**
+ * The multi-rule matcher is an index from (path, operator operand) to the rule branches that use it.
+ * Matching an event walks only the event paths some rule mentions, looks each leaf up in hash maps
+ * (exact values, case-folded values, prefixes and suffixes by length), counts per branch how many
+ * of its required conditions were hit, and only branches whose every required condition was hit go
+ * on to the array-consistency check. The cost is one pass over the relevant leaves plus the work of
+ * the branches that nearly match, not a loop over rules.
+ */
+
+interface Rule {
+  readonly name: string;
+  readonly order: number;
+  branches: BranchState[];
+}
+
+/** Per-branch bookkeeping; the per-event part is reset lazily by comparing `stamp` with the event counter. */
+interface BranchState {
+  readonly rule: Rule;
+  readonly branch: Branch;
+  /** Conditions without exists:false: each must be hit by some leaf. */
+  readonly required: number;
+  /** Where this branch's hits are stored in the index, so removal can find them. */
+  readonly postings: Hit[][];
+  stamp: number;
+  hitCount: number;
+  hits: (EventField[] | undefined)[];
+}
+
+interface Hit {
+  readonly state: BranchState;
+  readonly condition: number;
+}
+
+/** Prefix or suffix operands grouped by length: a value is looked up once per distinct length. */
+class AffixIndex {
+  private readonly byLength = new Map<number, Map<string, Hit[]>>();
+  private lengths: number[] = [];
+
+  get size(): number {
+    return this.byLength.size;
+  }
+
+  add(key: string, hit: Hit): Hit[] {
+    let bucket = this.byLength.get(key.length);
+    if (bucket === undefined) {
+      bucket = new Map();
+      this.byLength.set(key.length, bucket);
+      this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+    }
+    return push(bucket, key, hit);
+  }
+
+  prune(): void {
+    for (const [length, bucket] of this.byLength) {
+      for (const [key, hits] of bucket) if (hits.length === 0) bucket.delete(key);
+      if (bucket.size === 0) this.byLength.delete(length);
+    }
+    this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+  }
+
+  collect(value: string, fromEnd: boolean, out: (hits: Hit[]) => void): void {
+    for (const length of this.lengths) {
+      if (length > value.length) return;
+      const key = fromEnd ? value.slice(value.length - length) : value.slice(0, length);
+      const hits = this.byLength.get(length)?.get(key);
+      if (hits !== undefined) out(hits);
+    }
+  }
+}
+
+function push<K>(map: Map<K, Hit[]>, key: K, hit: Hit): Hit[] {
+  let hits = map.get(key);
+  if (hits === undefined) {
+    hits = [];
+    map.set(key, hits);
+  }
+  hits.push(hit);
+  return hits;
+}
+
+/** Every operand used at one path, indexed by kind. */
+class PathIndex {
+  readonly strings = new Map<string, Hit[]>();
+  readonly numbers = new Map<number, Hit[]>();
+  readonly literals = new Map<boolean | null, Hit[]>();
+  readonly ips = new Map<string, Hit[]>();
+  readonly folded = new Map<string, Hit[]>();
+  readonly prefixes = new AffixIndex();
+  readonly suffixes = new AffixIndex();
+  readonly foldedPrefixes = new AffixIndex();
+  readonly foldedSuffixes = new AffixIndex();
+  readonly exists: Hit[] = [];
+  /** Operators that match most values (anything-but, numeric, cidr, wildcard): tested one by one. */
+  readonly scanned: { test: ValueTest; hits: Hit[] }[] = [];
+  /** Conditions with exists:false at this path (kept so the path is always read from events). */
+  absentUsers = 0;
+  users = 0;
+
+  add(test: ValueTest, hit: Hit): Hit[] {
+    switch (test.kind) {
+      case 'exact-string':
+        return push(this.strings, test.value, hit);
+      case 'exact-number':
+        return push(this.numbers, test.value, hit);
+      case 'exact-literal':
+        return push(this.literals, test.value, hit);
+      case 'exact-ip':
+        return push(this.ips, test.hex, hit);
+      case 'equals-ignore-case':
+        return push(this.folded, test.folded, hit);
+      case 'prefix':
+        return this.prefixes.add(test.value, hit);
+      case 'suffix':
+        return this.suffixes.add(test.value, hit);
+      case 'prefix-ignore-case':
+        return this.foldedPrefixes.add(test.folded, hit);
+      case 'suffix-ignore-case':
+        return this.foldedSuffixes.add(test.folded, hit);
+      case 'exists':
+        this.exists.push(hit);
+        return this.exists;
+      default: {
+        const entry = { test, hits: [hit] };
+        this.scanned.push(entry);
+        return entry.hits;
+      }
+    }
+  }
+
+  prune(): void {
+    for (const map of [this.strings, this.numbers, this.literals, this.ips, this.folded] as Map<
+      unknown,
+      Hit[]
+    >[]) {
+      for (const [key, hits] of map) if (hits.length === 0) map.delete(key);
+    }
+    this.prefixes.prune();
+    this.suffixes.prune();
+    this.foldedPrefixes.prune();
+    this.foldedSuffixes.prune();
+    for (let i = this.scanned.length - 1; i >= 0; i--)
+      if (this.scanned[i]?.hits.length === 0) this.scanned.splice(i, 1);
+  }
+
+  /** Calls `out` with every hit list whose operand the leaf satisfies. */
+  collect(value: Leaf, out: (hits: Hit[]) => void): void {
+    if (this.exists.length > 0) out(this.exists);
+    if (typeof value === 'string') {
+      const exact = this.strings.get(value);
+      if (exact !== undefined) out(exact);
+      if (this.ips.size > 0 && looksLikeIp(value)) {
+        const hex = ipToHex(value);
+        const ip = hex === undefined ? undefined : this.ips.get(hex);
+        if (ip !== undefined) out(ip);
+      }
+      if (this.prefixes.size > 0) this.prefixes.collect(value, false, out);
+      if (this.suffixes.size > 0) this.suffixes.collect(value, true, out);
+      if (this.folded.size > 0 || this.foldedPrefixes.size > 0 || this.foldedSuffixes.size > 0) {
+        const folded = foldCase(value);
+        const same = this.folded.get(folded);
+        if (same !== undefined) out(same);
+        if (this.foldedPrefixes.size > 0) this.foldedPrefixes.collect(folded, false, out);
+        if (this.foldedSuffixes.size > 0) this.foldedSuffixes.collect(folded, true, out);
+      }
+    } else if (typeof value === 'number') {
+      const exact = this.numbers.get(value);
+      if (exact !== undefined) out(exact);
+    } else {
+      const exact = this.literals.get(value);
+      if (exact !== undefined) out(exact);
+    }
+    for (const entry of this.scanned) if (testValue(entry.test, value)) out(entry.hits);
+  }
+}
+
+/**
+ * One compiled matcher for many named patterns. Patterns can be added, replaced and removed at any
+ * time; `match` returns the names of the matching patterns in the order they were first added.
+ */
+export class PatternMatcher {
+  private readonly rules = new Map<string, Rule>();
+  private readonly paths = new Map<string, PathIndex>();
+  /** Every dot-prefix of every indexed path, with a count of users, to skip unneeded event parts. */
+  private readonly prefixes = new Map<string, number>();
+  /** Branches with no required condition (only exists:false): candidates for every event. */
+  private readonly alwaysCandidates = new Set<BranchState>();
+  private readonly options: PatternOptions;
+  private stamp = 0;
+  private order = 0;
+  private pruneDebt = 0;
+
+  /** `options` apply to patterns given as text or values (not to already compiled ones). */
+  constructor(options: PatternOptions = {}) {
+    this.options = options;
+  }
+
+  /** Number of patterns held. */
+  get size(): number {
+    return this.rules.size;
+  }
+
+  /** True if a pattern with this name is held. */
+  has(name: string): boolean {
+    return this.rules.has(name);
+  }
+
+  /** Adds a pattern under `name`, replacing (in place, keeping its position) one of the same name. Throws PatternError. */
+  add(name: string, pattern: unknown): void {
+    const compiled = pattern instanceof CompiledPattern ? pattern : compilePattern(pattern, this.options);
+    const existing = this.rules.get(name);
+    if (existing !== undefined) this.unindex(existing);
+    const rule: Rule = existing ?? { name, order: this.order++, branches: [] };
+    rule.branches = compiled.branches.map((branch) => this.index(rule, branch));
+    this.rules.set(name, rule);
+  }
+
+  /** Removes a pattern; false when there was none of that name. */
+  remove(name: string): boolean {
+    const rule = this.rules.get(name);
+    if (rule === undefined) return false;
+    this.unindex(rule);
+    this.rules.delete(name);
+    return true;
+  }
+
+  private index(rule: Rule, branch: Branch): BranchState {
+    this.wantedCache = undefined;
+    const state: BranchState = {
+      rule,
+      branch,
+      required: branch.filter((c) => !c.absent).length,
+      postings: [],
+      stamp: -1,
+      hitCount: 0,
+      hits: [],
+    };
+    branch.forEach((condition, i) => {
+      const path = this.pathIndex(condition.path);
+      path.users++;
+      if (condition.absent) path.absentUsers++;
+      const hit: Hit = { state, condition: i };
+      for (const test of condition.tests) state.postings.push(path.add(test, hit));
+    });
+    if (state.required === 0) this.alwaysCandidates.add(state);
+    return state;
+  }
+
+  private pathIndex(path: string): PathIndex {
+    let index = this.paths.get(path);
+    if (index === undefined) {
+      index = new PathIndex();
+      this.paths.set(path, index);
+    }
+    let dot = -1;
+    do {
+      dot = path.indexOf('.', dot + 1);
+      const prefix = dot < 0 ? path : path.slice(0, dot);
+      this.prefixes.set(prefix, (this.prefixes.get(prefix) ?? 0) + 1);
+    } while (dot >= 0);
+    return index;
+  }
+
+  private unindex(rule: Rule): void {
+    this.wantedCache = undefined;
+    for (const state of rule.branches) {
+      for (const postings of state.postings) {
+        for (let i = postings.length - 1; i >= 0; i--)
+          if (postings[i]?.state === state) postings.splice(i, 1);
+      }
+      this.alwaysCandidates.delete(state);
+      for (const condition of state.branch) {
+        const path = this.paths.get(condition.path);
+        if (path === undefined) continue;
+        path.users--;
+        if (condition.absent) path.absentUsers--;
+        if (path.users === 0) this.paths.delete(condition.path);
+        let dot = -1;
+        do {
+          dot = condition.path.indexOf('.', dot + 1);
+          const prefix = dot < 0 ? condition.path : condition.path.slice(0, dot);
+          const count = (this.prefixes.get(prefix) ?? 1) - 1;
+          if (count === 0) this.prefixes.delete(prefix);
+          else this.prefixes.set(prefix, count);
+        } while (dot >= 0);
+      }
+      this.pruneDebt += state.postings.length;
+    }
+    // Emptied buckets are harmless but cost lookups; sweep them once enough have accumulated.
+    if (this.pruneDebt > 1024) {
+      this.pruneDebt = 0;
+      for (const path of this.paths.values()) path.prune();
+    }
+  }
+
+  /** Names of the patterns the event (JSON text or parsed value) matches, in the order they were added. */
+  match(event: unknown): string[] {
+    if (this.rules.size === 0) return [];
+    const fields = flattenEvent(readEvent(event), this.wantedPaths());
+    const stamp = ++this.stamp;
+    const touched: BranchState[] = [];
+    for (const [path, leaves] of fields) {
+      const index = this.paths.get(path);
+      if (index === undefined) continue;
+      for (const leaf of leaves) {
+        index.collect(leaf.value, (hits) => {
+          for (const hit of hits) {
+            const state = hit.state;
+            if (state.stamp !== stamp) {
+              state.stamp = stamp;
+              state.hitCount = 0;
+              state.hits = new Array(state.branch.length);
+              touched.push(state);
+            }
+            const list = state.hits[hit.condition];
+            if (list === undefined) {
+              state.hits[hit.condition] = [leaf];
+              if (!(state.branch[hit.condition]?.absent ?? false)) state.hitCount++;
+            } else if (list[list.length - 1] !== leaf) {
+              list.push(leaf);
+            }
+          }
+        });
+      }
+    }
+    const matched = new Set<Rule>();
+    for (const state of touched) {
+      if (state.hitCount === state.required && !matched.has(state.rule) && consistent(state, fields)) {
+        matched.add(state.rule);
+      }
+    }
+    for (const state of this.alwaysCandidates) {
+      if (matched.has(state.rule)) continue;
+      if (state.stamp !== stamp) {
+        state.stamp = stamp;
+        state.hitCount = 0;
+        state.hits = new Array(state.branch.length);
+      }
+      if (consistent(state, fields)) matched.add(state.rule);
+    }
+    if (matched.size === 0) return [];
+    return [...matched].sort((a, b) => a.order - b.order).map((r) => r.name);
+  }
+
+  private wantedCache: ReadonlySet<string> | undefined;
+
+  private wantedPaths(): ReadonlySet<string> {
+    // Rebuilt on the first match after the rule set changed.
+    this.wantedCache ??= new Set(this.prefixes.keys());
+    return this.wantedCache;
+  }
+}
+
+// The array-consistency check over the leaves that hit each condition (see evaluate.ts for the plain form).
+function consistent(state: BranchState, fields: EventFields): boolean {
+  return search(state, 0, [], fields);
+}
+
+function search(state: BranchState, i: number, membership: Membership, fields: EventFields): boolean {
+  const condition = state.branch[i];
+  if (condition === undefined) return true;
+  const hits = state.hits[i];
+  if (hits !== undefined) {
+    for (const leaf of hits) {
+      const joined = joinMembership(membership, leaf.membership);
+      if (joined !== undefined && search(state, i + 1, joined, fields)) return true;
+    }
+  }
+  if (!condition.absent) return false;
+  const leaves = fields.get(condition.path);
+  if (leaves !== undefined) {
+    for (const leaf of leaves) if (joinMembership(membership, leaf.membership) !== undefined) return false;
+  }
+  return search(state, i + 1, membership, fields);
+}

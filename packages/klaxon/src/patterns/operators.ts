@@ -1,0 +1,278 @@
+/**
+ * Value-level tests: one per EventBridge operator form, and the reference predicate for each.
+ * The multi-rule matcher indexes most of these instead of calling `testValue`; the reference
+ * evaluator calls `testValue` directly, and the property tests check that both agree.
+ */
+
+/** A leaf value of an event: what a field can hold once objects and arrays are flattened away. */
+export type Leaf = string | number | boolean | null;
+
+/** One compiled operator from a pattern's value list. */
+export type ValueTest =
+  | { readonly kind: 'exact-string'; readonly value: string }
+  | { readonly kind: 'exact-ip'; readonly hex: string; readonly value: string }
+  | { readonly kind: 'exact-number'; readonly value: number }
+  | { readonly kind: 'exact-literal'; readonly value: boolean | null }
+  | { readonly kind: 'exists' }
+  | { readonly kind: 'prefix'; readonly value: string }
+  | { readonly kind: 'suffix'; readonly value: string }
+  | { readonly kind: 'equals-ignore-case'; readonly folded: string }
+  | { readonly kind: 'prefix-ignore-case'; readonly folded: string }
+  | { readonly kind: 'suffix-ignore-case'; readonly folded: string }
+  | { readonly kind: 'wildcard'; readonly glob: Glob }
+  | {
+      readonly kind: 'anything-but';
+      readonly strings: ReadonlySet<string>;
+      readonly numbers: ReadonlySet<number>;
+    }
+  | { readonly kind: 'anything-but-prefix'; readonly values: readonly string[] }
+  | { readonly kind: 'anything-but-suffix'; readonly values: readonly string[] }
+  | { readonly kind: 'anything-but-ignore-case'; readonly folded: ReadonlySet<string> }
+  | { readonly kind: 'anything-but-wildcard'; readonly globs: readonly Glob[] }
+  | {
+      readonly kind: 'numeric';
+      readonly low: number;
+      readonly lowOpen: boolean;
+      readonly high: number;
+      readonly highOpen: boolean;
+    }
+  | { readonly kind: 'cidr'; readonly low: string; readonly high: string };
+
+/** A wildcard pattern cut at its unescaped `*`: the value must start with the first part, end with the last, and contain the middle ones in order. */
+export interface Glob {
+  readonly parts: readonly string[];
+}
+
+/** Reference predicate: does one leaf value satisfy one operator? */
+export function testValue(test: ValueTest, value: Leaf): boolean {
+  switch (test.kind) {
+    case 'exact-string':
+      return value === test.value;
+    case 'exact-ip':
+      return typeof value === 'string' && ipToHex(value) === test.hex;
+    case 'exact-number':
+      return typeof value === 'number' && value === test.value;
+    case 'exact-literal':
+      return value === test.value;
+    case 'exists':
+      return true;
+    case 'prefix':
+      return typeof value === 'string' && value.startsWith(test.value);
+    case 'suffix':
+      return typeof value === 'string' && value.endsWith(test.value);
+    case 'equals-ignore-case':
+      return typeof value === 'string' && foldCase(value) === test.folded;
+    case 'prefix-ignore-case':
+      return typeof value === 'string' && foldCase(value).startsWith(test.folded);
+    case 'suffix-ignore-case':
+      return typeof value === 'string' && foldCase(value).endsWith(test.folded);
+    case 'wildcard':
+      return typeof value === 'string' && globMatches(test.glob, value);
+    case 'anything-but':
+      if (typeof value === 'string') return !test.strings.has(value);
+      if (typeof value === 'number') return !test.numbers.has(value);
+      return true;
+    case 'anything-but-prefix':
+      return typeof value !== 'string' || !test.values.some((p) => value.startsWith(p));
+    case 'anything-but-suffix':
+      return typeof value !== 'string' || !test.values.some((s) => value.endsWith(s));
+    case 'anything-but-ignore-case':
+      return typeof value !== 'string' || !test.folded.has(foldCase(value));
+    case 'anything-but-wildcard':
+      return typeof value !== 'string' || !test.globs.some((g) => globMatches(g, value));
+    case 'numeric':
+      return typeof value === 'number' && inRange(test, value);
+    case 'cidr': {
+      if (typeof value !== 'string') return false;
+      const hex = ipToHex(value);
+      return hex !== undefined && hex.length === test.low.length && hex >= test.low && hex <= test.high;
+    }
+  }
+}
+
+/** True when `value` lies in a numeric range; infinities (numbers beyond float64) never do. */
+export function inRange(
+  range: { low: number; lowOpen: boolean; high: number; highOpen: boolean },
+  value: number,
+): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (range.lowOpen ? value <= range.low : value < range.low) return false;
+  return range.highOpen ? value < range.high : value <= range.high;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case folding
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+function foldCodePoint(ch: string): string {
+  // One code point in, one out: a mapping that would change the length (ß → SS) keeps the
+  // character as it is, which is also what a per-character comparison of upper/lower forms does.
+  const upper = ch.toUpperCase();
+  const base = [...upper].length === 1 ? upper : ch;
+  const lower = base.toLowerCase();
+  return [...lower].length === 1 ? lower : base;
+}
+
+/** Simple per-code-point case folding used by every equals-ignore-case form (ASCII takes the fast path). */
+export function foldCase(s: string): string {
+  if (ASCII.test(s)) return s.toLowerCase();
+  let out = '';
+  for (const ch of s) out += foldCodePoint(ch);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wildcards
+
+/** Why a wildcard pattern text is rejected, with EventBridge's byte position (the quoted value's UTF-8 offset). */
+export function wildcardProblem(text: string): string | undefined {
+  const bytes = new TextEncoder().encode(`"${text}"`);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 42) {
+      if (bytes[i + 1] === 42) return `Consecutive wildcard characters at pos ${i}`;
+    } else if (b === 92) {
+      const next = bytes[i + 1];
+      if (next === 42 || next === 92) {
+        i++;
+        continue;
+      }
+      return `Invalid escape character at pos ${i}`;
+    }
+  }
+  return undefined;
+}
+
+/** Splits a validated wildcard text at its unescaped stars, resolving `\*` and `\\`. */
+export function compileGlob(text: string): Glob {
+  const parts: string[] = [];
+  let part = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charAt(i);
+    if (ch === '\\') {
+      part += text.charAt(i + 1);
+      i++;
+    } else if (ch === '*') {
+      parts.push(part);
+      part = '';
+    } else {
+      part += ch;
+    }
+  }
+  parts.push(part);
+  return { parts };
+}
+
+/** Does a string match a glob? Leftmost placement of each middle part is enough: a star absorbs any gap. */
+export function globMatches(glob: Glob, value: string): boolean {
+  const parts = glob.parts;
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return value === first;
+  const last = parts[parts.length - 1] ?? '';
+  if (value.length < first.length + last.length) return false;
+  if (!value.startsWith(first) || !value.endsWith(last)) return false;
+  let at = first.length;
+  const end = value.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i] ?? '';
+    const found = value.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses
+
+const IPV4_SHAPE = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
+const IPV6_SHAPE = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
+
+/** Does the text have the shape EventBridge tries to read as an IP address (dotted quad, or hex and colons)? */
+export function looksLikeIp(text: string): boolean {
+  return IPV4_SHAPE.test(text) || IPV6_SHAPE.test(text);
+}
+
+function hexByte(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
+
+function parseIpv4(text: string): number[] | undefined {
+  if (!IPV4_SHAPE.test(text)) return undefined;
+  const bytes = text.split('.').map(Number);
+  return bytes.every((b) => b <= 255) ? bytes : undefined;
+}
+
+function parseIpv6(text: string): number[] | undefined {
+  if (!IPV6_SHAPE.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (g.length === 0 || g.length > 4) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const words =
+    halves.length === 2
+      ? head.length + tail.length > 7
+        ? undefined
+        : [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
+      : head.length === 8
+        ? head
+        : undefined;
+  if (words === undefined) return undefined;
+  const bytes = words.flatMap((w) => [w >> 8, w & 0xff]);
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is read as the IPv4 address, as Java's InetAddress does.
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return bytes.slice(12);
+  return bytes;
+}
+
+/** The address as upper-case hex (8 digits for IPv4, 32 for IPv6), or undefined when it is not an IP literal. */
+export function ipToHex(text: string): string | undefined {
+  const bytes = parseIpv4(text) ?? parseIpv6(text);
+  return bytes === undefined ? undefined : bytes.map(hexByte).join('');
+}
+
+/** Java's String.split drops trailing empty strings; CIDR validation counts parts the same way. */
+function javaSplitSlash(text: string): string[] {
+  const parts = text.split('/');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** Compiles a `cidr` operand, or returns EventBridge's reason for rejecting it. */
+export function compileCidr(text: string): ValueTest | string {
+  const parts = javaSplitSlash(text);
+  if (parts.length !== 2) return "Malformed CIDR, one '/' required";
+  const [address = '', bitsText = ''] = parts;
+  if (!/^[+-]?[0-9]+$/.test(bitsText) || Math.abs(Number(bitsText)) > 2147483647) {
+    return 'Malformed CIDR, mask bits must be an integer';
+  }
+  const bits = Number(bitsText);
+  if (bits < 0) return 'Malformed CIDR, mask bits must not be negative';
+  if (!looksLikeIp(address)) return `Nonstandard IP address: ${address}`;
+  const hex = ipToHex(address);
+  if (hex === undefined) return `Invalid IP address: ${address}`;
+  const bytes = hex.match(/../g)?.map((h) => Number.parseInt(h, 16)) ?? [];
+  if (bytes.length === 4 && bits > 31) return 'IPv4 mask bits must be < 32';
+  if (bytes.length === 16 && bits > 127) return 'IPv6 mask bits must be < 128';
+  // EventBridge's range starts at the address as written (host bits are not cleared) and ends
+  // with every host bit set; both ends are kept exactly so.
+  let free = bytes.length * 8 - bits;
+  const top = [...bytes];
+  for (let i = top.length - 1; i >= 0; i--) {
+    if (free >= 8) top[i] = 0xff;
+    else if (free > 0) top[i] = (top[i] ?? 0) | ((1 << free) - 1);
+    free -= 8;
+  }
+  return { kind: 'cidr', low: hex, high: top.map(hexByte).join('') };
+}
