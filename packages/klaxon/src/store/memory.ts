@@ -115,7 +115,7 @@ export class MemoryStore implements Store {
       const key = threadKey(row.finding_key, row.output);
       const atMs = instantMs(outcome.at, 'outcome.at');
       const thread = this.threads.get(key);
-      if (thread) thread.updatedMs = atMs;
+      if (thread) thread.updatedMs = Math.max(thread.updatedMs, atMs);
       else this.threads.set(key, { ref: update.ref, updatedMs: atMs });
     }
   }

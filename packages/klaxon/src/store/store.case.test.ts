@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import { MemoryStore } from './memory.js';
 import type { Delivery, Store } from './ports.js';
-// import { SqliteStore } from './sqlite.js';
+import { SqliteStore } from './sqlite.js';
 import {
   archivedEvent,
   at,
@@ -594,4 +594,4 @@ function tempDb(): string {
 }
 
 describeStore('memory', () => new MemoryStore());
-// describeStore('sqlite', () => SqliteStore.open(tempDb()));
+describeStore('sqlite', () => SqliteStore.open(tempDb()));

@@ -1,0 +1,155 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+/** One schema step. Versions start at 1 and increase by one; a released step is never edited. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The SQLite schema, oldest step first. `PRAGMA user_version` holds the version a file is at;
+ * `schema_migrations` keeps when each step ran, for operators. Times are stored twice (see
+ * rows.ts): the caller's text and epoch milliseconds, which the indexes and comparisons use.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      );
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT,
+        received_at TEXT NOT NULL,
+        received_ms INTEGER NOT NULL,
+        via TEXT NOT NULL CHECK (via IN ('http', 'sns', 'cli', 'sqs')),
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+        reason TEXT,
+        body TEXT NOT NULL
+      );
+      -- Newest-first listing (optionally by status) and pruning; seq (the rowid) breaks ties.
+      CREATE INDEX events_by_time ON events (received_ms);
+      CREATE INDEX events_by_status_time ON events (status, received_ms);
+
+      CREATE TABLE finding_states (
+        rule TEXT NOT NULL,
+        key TEXT NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (rule, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        output TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        finding_key TEXT NOT NULL,
+        notification TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at TEXT NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        claimable_ms INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        last_error TEXT,
+        ref TEXT
+      );
+      -- The workers' hot query: due pending rows. Partial, so sent history does not bloat it.
+      CREATE INDEX deliveries_due ON deliveries (claimable_ms, id) WHERE state = 'pending';
+      CREATE INDEX deliveries_by_state ON deliveries (state, created_ms, id);
+      CREATE INDEX deliveries_by_created ON deliveries (created_ms, id);
+      CREATE INDEX deliveries_by_updated ON deliveries (state, updated_ms);
+
+      CREATE TABLE thread_refs (
+        finding_key TEXT NOT NULL,
+        output TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (finding_key, output)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE digest_groups (
+        key TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        flush_at TEXT NOT NULL,
+        flush_ms INTEGER NOT NULL,
+        last_flushed_at TEXT
+      );
+      CREATE INDEX digest_groups_by_flush ON digest_groups (flush_ms, key);
+      -- One row per appended finding, so an append is an insert, not a rewrite of the whole list.
+      CREATE TABLE group_findings (
+        seq INTEGER PRIMARY KEY,
+        group_key TEXT NOT NULL,
+        finding TEXT NOT NULL
+      );
+      CREATE INDEX group_findings_by_group ON group_findings (group_key, seq);
+
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        created_ms INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at_ms INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_time ON audit (at_ms);
+    `,
+  },
+];
+
+/**
+ * Brings a database to the last version in `migrations`, each step in its own transaction
+ * (taken with BEGIN IMMEDIATE, so two processes opening one file at once migrate it once).
+ * A database newer than the code is refused rather than guessed at.
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now = () => new Date(),
+): void {
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1) {
+      throw new StoreError(`migration ${i}: version must be ${i + 1}, got ${migration.version}`);
+    }
+  });
+  const latest = migrations.length;
+  const current = () => db.pragma('user_version', { simple: true }) as number;
+  if (current() > latest) throw tooNew(db, current(), latest);
+  for (const migration of migrations) {
+    db.transaction(() => {
+      const version = current();
+      if (version > latest) throw tooNew(db, version, latest);
+      if (version >= migration.version) return; // another process got there first
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        now().toISOString(),
+      );
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+function tooNew(db: Database, version: number, latest: number): StoreError {
+  return new StoreError(
+    `${db.name}: database schema version ${version} is newer than this Klaxon knows (${latest}); ` +
+      'upgrade Klaxon or point it at another database file',
+  );
+}
