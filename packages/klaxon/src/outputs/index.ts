@@ -2,6 +2,7 @@ import { consoleOutput } from './console.js';
 import { fileOutput } from './file.js';
 import type { OutputType } from './output.js';
 import { pagerDutyOutput } from './pagerduty.js';
+import { slackOutput } from './slack.js';
 import { webhookOutput } from './webhook.js';
 
 /**
@@ -9,4 +10,10 @@ import { webhookOutput } from './webhook.js';
  * `outputs:` schema from this list and deliver/ looks senders up by `type`.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each entry has its own config type
-export const outputTypes: readonly OutputType<any>[] = [consoleOutput, fileOutput, pagerDutyOutput, webhookOutput];
+export const outputTypes: readonly OutputType<any>[] = [
+  consoleOutput,
+  fileOutput,
+  pagerDutyOutput,
+  webhookOutput,
+  slackOutput,
+];

@@ -1,0 +1,494 @@
+/**
+ * Slack: a Block Kit message per finding through `chat.postMessage` (bot token, scope
+ * `chat:write`), with later news about the same finding as replies in its thread; or, with an
+ * incoming-webhook URL, the same message without threads. Digests are one compact message.
+ *
+ * Everything that comes from a finding goes through `escapeMrkdwn` (or `plainText` for the
+ * header), and every text object that carries it is `verbatim`, so Slack neither parses
+ * mentions, channel links or URLs in it nor lets it open a link of its own.
+ */
+import { z } from 'zod';
+import { Redactor } from '../config/redactor.js';
+import type { Finding } from '../findings/finding.js';
+import type { Notification } from '../route/notification.js';
+import {
+  networkDeliveryError,
+  parseRetryAfter,
+  redactedCause,
+  responseDeliveryError,
+} from './delivery-failure.js';
+import { endpointUrl } from './endpoint-url.js';
+import { DeliveryError } from './errors.js';
+import type { OutputType, Payload, RenderContext, SendContext, SendResult } from './output.js';
+import {
+  bySeverity,
+  type Fact,
+  findingFacts,
+  fitEscaped,
+  groupText,
+  headline,
+  oneLine,
+  type SeverityName,
+  safeConsoleUrl,
+  severityName,
+  severityText,
+  stripInvisible,
+  truncate,
+  worstSeverity,
+} from './render/finding-text.js';
+import { renderTemplate } from './render/template.js';
+
+/** Slack's public Web API; overridable so tests (and API proxies) can stand in for it. */
+export const SLACK_API_URL = 'https://slack.com/api';
+
+/** Config of a `slack` output: a bot token and a channel, or an incoming-webhook URL. */
+export const slackConfigSchema = z
+  .strictObject({
+    type: z.literal('slack'),
+    token: z
+      .string()
+      .regex(/^(?:xox[bp]-[A-Za-z0-9-]+|.*\$\{.*)$/s, {
+        error: 'expected a Slack bot token (xoxb-…) or a ${…} secret reference',
+      })
+      .optional()
+      .describe('Bot token (xoxb-…) with the chat:write scope. Use with `channel`.'),
+    channel: z
+      .string()
+      .regex(/^(?:[CGD][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9._-]{0,79}|.*\$\{.*)$/s, {
+        error: 'expected a channel id such as C0123456 (or a channel name)',
+      })
+      .optional()
+      .describe('Channel id (C0123456) the bot is a member of. Use with `token`.'),
+    webhookUrl: endpointUrl('an incoming-webhook URL')
+      .optional()
+      .describe('Incoming-webhook URL (https://hooks.slack.com/services/…). Posts without threads.'),
+    apiUrl: endpointUrl('the Slack Web API base URL')
+      .optional()
+      .describe(`Web API base URL. Default ${SLACK_API_URL}.`),
+  })
+  .superRefine((config, ctx) => {
+    const bot = config.token !== undefined || config.channel !== undefined;
+    if (bot && config.webhookUrl !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either token and channel, or webhookUrl, not both',
+        path: [],
+      });
+    } else if (bot && (config.token === undefined || config.channel === undefined)) {
+      const missing = config.token === undefined ? 'token' : 'channel';
+      ctx.addIssue({ code: 'custom', message: `${missing} is required with a bot token`, path: [missing] });
+    } else if (!bot && config.webhookUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give token and channel (bot), or webhookUrl (incoming webhook)',
+        path: [],
+      });
+    } else if (config.apiUrl !== undefined && !bot) {
+      ctx.addIssue({ code: 'custom', message: 'apiUrl applies to a bot token only', path: ['apiUrl'] });
+    }
+  });
+
+/** A `slack` output entry. */
+export type SlackConfig = z.infer<typeof slackConfigSchema>;
+
+// Slack's documented limits (Block Kit reference), and the budget we keep under for the whole.
+const HEADER_MAX = 150;
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+const MAX_BLOCKS = 50;
+/** Slack truncates or rejects messages much over ~12k characters of text; we stay under. */
+export const SLACK_TEXT_BUDGET = 12_000;
+const FALLBACK_MAX = 1000;
+const MAX_DIGEST_LINES = 40;
+
+// Emoji are real characters (not `:shortcodes:`) so the header can stay `emoji: false`.
+const SEVERITY_EMOJI: Readonly<Record<SeverityName, string>> = {
+  Critical: '🔴',
+  High: '🟠',
+  Medium: '🟡',
+  Low: '🔵',
+  Informational: '⚪',
+};
+
+// A formatting mark (`*bold*`, `_it_`, `~strike~`, `` `code` ``) only works at a word edge; one
+// that is at an edge becomes a look-alike that Slack does not interpret. Marks inside a word
+// (`my_bucket_name`) are left alone so identifiers stay searchable.
+const EDGE_MARK = /(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu;
+const LOOK_ALIKE: Readonly<Record<string, string>> = { '*': '∗', _: 'ˍ', '~': '∼', '`': 'ˋ' };
+
+/**
+ * Escapes finding text for Slack mrkdwn: bidi and control characters removed; `&`, `<`, `>` as
+ * entities (so `<!channel>`, `<@U…>`, `<#C…>` and `<url|text>` are shown, never parsed); edge
+ * formatting marks replaced by look-alikes. Use it only in `verbatim` text objects, which also
+ * stops Slack from turning bare URLs, `@here` or `#channel` into links.
+ */
+export function escapeMrkdwn(text: string): string {
+  return stripInvisible(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(EDGE_MARK, (mark) => LOOK_ALIKE[mark] ?? mark);
+}
+
+/** Finding text for `plain_text` objects (the header): nothing is parsed there, so only invisibles go. */
+function plainText(text: string): string {
+  return oneLine(stripInvisible(text));
+}
+
+type TextObject =
+  | { type: 'plain_text'; text: string; emoji: boolean }
+  | { type: 'mrkdwn'; text: string; verbatim: true };
+
+/** A Block Kit block; only the shapes this output builds. */
+type Block = Record<string, unknown> & { type: string };
+
+function mrkdwn(text: string): TextObject {
+  // Slack rejects empty text objects.
+  return { type: 'mrkdwn', text: text === '' ? ' ' : text, verbatim: true };
+}
+
+function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(text, HEADER_MAX), emoji: false } };
+}
+
+function field(fact: Fact, max: number): TextObject {
+  const label = `*${fact.label}*\n`;
+  return mrkdwn(label + fitEscaped(fact.value, Math.min(FIELD_MAX, max) - label.length, escapeMrkdwn));
+}
+
+/** `<https://…|text>` for a console URL that `safeConsoleUrl` accepted, else the text alone. */
+function link(url: string | undefined, escapedText: string): string {
+  if (url === undefined) return escapedText;
+  // `|` and `>` end the URL part of a Slack link; a normalised console URL has neither, but be sure.
+  const safe = url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
+  return `<${safe}|${escapedText}>`;
+}
+
+/** How large each part of a message may be; `render` shrinks these until the whole fits. */
+interface Budget {
+  readonly description: number;
+  readonly field: number;
+  readonly digestLines: number;
+}
+
+const BUDGETS: readonly Budget[] = [
+  { description: SECTION_MAX, field: 600, digestLines: MAX_DIGEST_LINES },
+  { description: 1500, field: 300, digestLines: 20 },
+  { description: 500, field: 150, digestLines: 10 },
+];
+
+function isReplyKind(notification: Notification): boolean {
+  return notification.kind !== 'new' && notification.kind !== 'digest';
+}
+
+/** The thread a notification belongs in: only with a bot token, for later news, with a real `ts`. */
+function threadTs(notification: Notification, config: SlackConfig, ctx: RenderContext): string | undefined {
+  if (config.webhookUrl !== undefined || ctx.threadRef === undefined) return undefined;
+  if (!isReplyKind(notification) || !/^\d{1,12}\.\d{1,9}$/.test(ctx.threadRef)) return undefined;
+  return ctx.threadRef;
+}
+
+/** The custom text a rule asked for (template or input transformer), escaped, if any. */
+function customText(notification: Notification, ctx: RenderContext): string | undefined {
+  if (notification.template !== undefined) {
+    // The template's own words are the operator's; only substituted values are escaped. Its
+    // literal text still goes through stripInvisible, and the whole is bounded by the section.
+    return stripInvisible(
+      renderTemplate(notification.template, notification, {
+        escape: escapeMrkdwn,
+        accountAliases: ctx.accountAliases,
+      }),
+    );
+  }
+  if (notification.transformed !== undefined) return escapeMrkdwn(notification.transformed);
+  return undefined;
+}
+
+function findingBlocks(
+  notification: Notification,
+  finding: Finding,
+  ctx: RenderContext,
+  budget: Budget,
+  reply: boolean,
+): Block[] {
+  const facts = findingFacts(finding, ctx.accountAliases);
+  const name = severityName(finding.severity.label);
+  const blocks: Block[] = [];
+  const custom = customText(notification, ctx);
+  if (!reply) {
+    blocks.push(header(`${SEVERITY_EMOJI[name]} ${name}: ${plainText(finding.title)}`));
+  }
+  if (notification.kind !== 'new' || reply) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`*${fitEscaped(headline(notification), SECTION_MAX - 2, escapeMrkdwn)}*`),
+    });
+  }
+  const picked: Fact[] = reply
+    ? [
+        facts.severity,
+        facts.count,
+        ...(facts.lastSeen ? [facts.lastSeen] : []),
+        ...(facts.status ? [facts.status] : []),
+      ]
+    : [
+        facts.severity,
+        facts.account,
+        facts.region,
+        facts.type,
+        ...(facts.resource ? [facts.resource] : []),
+        ...(facts.firstSeen ? [facts.firstSeen] : []),
+        ...(facts.lastSeen ? [facts.lastSeen] : []),
+        facts.count,
+        ...(facts.status ? [facts.status] : []),
+      ];
+  blocks.push({ type: 'section', fields: picked.slice(0, 10).map((f) => field(f, budget.field)) });
+  if (custom !== undefined) {
+    blocks.push({ type: 'section', text: mrkdwn(truncate(custom, budget.description)) });
+  } else if (!reply && finding.description !== '') {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(fitEscaped(finding.description, budget.description, escapeMrkdwn)),
+    });
+  }
+  const url = safeConsoleUrl(finding.consoleUrl);
+  if (url !== undefined && !reply) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'klaxon-open-console',
+          text: {
+            type: 'plain_text',
+            text: `Open in ${plainText(finding.product).slice(0, 40) || 'console'}`,
+            emoji: false,
+          },
+          url,
+        },
+      ],
+    });
+  }
+  blocks.push(contextBlock(notification, finding));
+  return blocks;
+}
+
+function contextBlock(notification: Notification, finding: Finding | undefined): Block {
+  const parts = [`Rule ${escapeMrkdwn(notification.rule)}`];
+  if (finding !== undefined) {
+    parts.push(`Finding ${fitEscaped(finding.key, 600, escapeMrkdwn)}`);
+    if (finding.sample) parts.push('Sample finding');
+  }
+  return { type: 'context', elements: [mrkdwn(parts.join(' · '))] };
+}
+
+function digestBlocks(notification: Notification, ctx: RenderContext, budget: Budget): Block[] {
+  const findings = bySeverity(notification.findings);
+  const worst = worstSeverity(findings);
+  const name = worst === undefined ? 'Informational' : severityName(worst.label);
+  const group = groupText(notification, ctx.accountAliases);
+  const blocks: Block[] = [
+    header(
+      `${SEVERITY_EMOJI[name]} ${headline(notification)}${group === '' ? '' : ` — ${plainText(group)}`}`,
+    ),
+  ];
+  const custom = customText(notification, ctx);
+  if (custom !== undefined)
+    blocks.push({ type: 'section', text: mrkdwn(truncate(custom, budget.description)) });
+  const lines = findings.slice(0, budget.digestLines).map((f) => digestLine(f, ctx));
+  // Pack lines into sections of at most SECTION_MAX characters.
+  let current = '';
+  for (const line of lines) {
+    if (current !== '' && current.length + 1 + line.length > SECTION_MAX) {
+      blocks.push({ type: 'section', text: mrkdwn(current) });
+      current = '';
+    }
+    current = current === '' ? line : `${current}\n${line}`;
+  }
+  if (current !== '') blocks.push({ type: 'section', text: mrkdwn(current) });
+  const more = findings.length - lines.length;
+  const context = contextBlock(notification, undefined);
+  if (more > 0) {
+    (context.elements as TextObject[]).unshift(mrkdwn(`+${more} more not listed`));
+  }
+  blocks.push(context);
+  return blocks;
+}
+
+function digestLine(finding: Finding, ctx: RenderContext): string {
+  const facts = findingFacts(finding, ctx.accountAliases);
+  const name = severityName(finding.severity.label);
+  const title = fitEscaped(oneLine(finding.title), 150, escapeMrkdwn);
+  const where = [facts.account.value, facts.region.value, finding.type, finding.resources[0]?.id ?? '']
+    .filter((s) => s !== '')
+    .map((s) => fitEscaped(oneLine(s), 100, escapeMrkdwn))
+    .join(' · ');
+  // Every part is bounded, so a line is too (a console URL is a few hundred characters at most;
+  // a longer one is not linked rather than cut, because a cut link would be a broken link).
+  const url = safeConsoleUrl(finding.consoleUrl);
+  const linked = url !== undefined && url.length <= 600 ? url : undefined;
+  return `${SEVERITY_EMOJI[name]} *${severityText(finding.severity)}* ${link(linked, title)} — ${where}`;
+}
+
+function fallbackText(notification: Notification, ctx: RenderContext): string {
+  const finding = notification.findings[0];
+  if (notification.kind === 'digest' || finding === undefined) {
+    const group = groupText(notification, ctx.accountAliases);
+    return fitEscaped(
+      `${headline(notification)}${group === '' ? '' : ` (${group})`}`,
+      FALLBACK_MAX,
+      escapeMrkdwn,
+    );
+  }
+  const facts = findingFacts(finding, ctx.accountAliases);
+  const why = notification.kind === 'new' ? '' : ` — ${headline(notification)}`;
+  const text = `${severityName(finding.severity.label)}: ${oneLine(finding.title)}${why} (${facts.account.value}, ${facts.region.value})`;
+  return fitEscaped(text, FALLBACK_MAX, escapeMrkdwn);
+}
+
+/** Characters of text a message carries, as Slack counts towards its limits. */
+function textSize(blocks: readonly Block[]): number {
+  let total = 0;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === 'text' && typeof v === 'string') total += v.length;
+        else visit(v);
+      }
+    }
+  };
+  visit(blocks);
+  return total;
+}
+
+/** The Block Kit body for `notification`; pure, and always within Slack's limits. */
+export function renderSlack(notification: Notification, config: SlackConfig, ctx: RenderContext): Payload {
+  const thread = threadTs(notification, config, ctx);
+  const finding = notification.findings[0];
+  let blocks: Block[] = [];
+  for (const budget of BUDGETS) {
+    blocks =
+      notification.kind === 'digest' || finding === undefined
+        ? digestBlocks(notification, ctx, budget)
+        : findingBlocks(notification, finding, ctx, budget, thread !== undefined);
+    if (textSize(blocks) <= SLACK_TEXT_BUDGET && blocks.length <= MAX_BLOCKS) break;
+  }
+  if (blocks.length > MAX_BLOCKS) blocks = blocks.slice(0, MAX_BLOCKS);
+  const body: Record<string, unknown> = {
+    ...(config.channel === undefined ? {} : { channel: config.channel }),
+    text: fallbackText(notification, ctx),
+    blocks,
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+  if (config.webhookUrl === undefined) {
+    // Never let Slack turn names in the fallback text into mentions or links.
+    body.link_names = false;
+    body.parse = 'none';
+  }
+  if (thread !== undefined) {
+    body.thread_ts = thread;
+    // An escalation is news for the whole channel, not only for those following the thread.
+    if (notification.kind === 'escalation') body.reply_broadcast = true;
+  }
+  return { body };
+}
+
+const RETRYABLE_API_ERRORS = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
+
+/** Posts the rendered message; resolves with the thread's `ts` (the parent's, for a reply). */
+export async function sendSlack(
+  payload: Payload,
+  config: SlackConfig,
+  ctx: SendContext,
+): Promise<SendResult> {
+  const secrets = slackSecrets(config);
+  const webhook = config.webhookUrl;
+  const url = webhook ?? `${(config.apiUrl ?? SLACK_API_URL).replace(/\/+$/, '')}/chat.postMessage`;
+  const label = webhook === undefined ? 'slack chat.postMessage' : 'slack incoming webhook';
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'idempotency-key': ctx.idempotencyKey,
+  };
+  if (config.token !== undefined) headers.authorization = `Bearer ${config.token}`;
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(payload.body),
+      signal: ctx.signal,
+      redirect: 'error',
+    });
+  } catch (error) {
+    throw networkDeliveryError(error, label, secrets);
+  }
+  if (!response.ok) throw await responseDeliveryError(response, label, secrets);
+  if (webhook !== undefined) {
+    await response.text().catch(() => '');
+    return {};
+  }
+  return apiResult(response, payload, label, secrets);
+}
+
+/** Reads a Web API answer: HTTP 200 with `{"ok":false,"error":…}` is still a failure. */
+async function apiResult(
+  response: Response,
+  payload: Payload,
+  label: string,
+  secrets: string[],
+): Promise<SendResult> {
+  let answer: { ok?: unknown; error?: unknown; ts?: unknown };
+  try {
+    answer = (await response.json()) as typeof answer;
+  } catch (error) {
+    // A proxy's HTML page or a cut-off body: the message may or may not have been posted.
+    throw new DeliveryError(`${label}: HTTP ${response.status} with a body that is not JSON`, {
+      retryable: true,
+      status: response.status,
+      cause: redactedCause(error, new Redactor(secrets)),
+    });
+  }
+  if (answer.ok !== true) {
+    const code = typeof answer.error === 'string' ? answer.error.slice(0, 100) : 'unknown_error';
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+    throw new DeliveryError(new Redactor(secrets).redact(`${label}: ${code}`), {
+      retryable: RETRYABLE_API_ERRORS.has(code),
+      status: response.status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  const parent = (payload.body as { thread_ts?: unknown }).thread_ts;
+  if (typeof parent === 'string') return { ref: parent };
+  return typeof answer.ts === 'string' ? { ref: answer.ts } : {};
+}
+
+/** The token and webhook URL (both grant posting). */
+export function slackSecrets(config: SlackConfig): string[] {
+  const secrets = [config.token, config.webhookUrl].filter((s): s is string => s !== undefined && s !== '');
+  // hooks.slack.com/services/T…/B…/<secret>: the last segment alone is enough to post.
+  const last = config.webhookUrl
+    ?.split(/[/?#]/)
+    .filter((part) => part !== '')
+    .at(-1);
+  if (config.webhookUrl !== undefined && last !== undefined && last.length >= 16) secrets.push(last);
+  return secrets;
+}
+
+/** The `slack` output type. */
+export const slackOutput: OutputType<SlackConfig> = {
+  type: 'slack',
+  schema: slackConfigSchema,
+  render: renderSlack,
+  send: sendSlack,
+  secrets: slackSecrets,
+};
