@@ -3,6 +3,7 @@ import { fileOutput } from './file.js';
 import type { OutputType } from './output.js';
 import { pagerDutyOutput } from './pagerduty.js';
 import { slackOutput } from './slack.js';
+import { snsOutput } from './sns.js';
 import { webhookOutput } from './webhook.js';
 
 /**
@@ -14,6 +15,7 @@ export const outputTypes: readonly OutputType<any>[] = [
   consoleOutput,
   fileOutput,
   pagerDutyOutput,
+  snsOutput,
   webhookOutput,
   slackOutput,
 ];

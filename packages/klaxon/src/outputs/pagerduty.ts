@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Finding, SeverityLabel } from '../findings/finding.js';
 import type { Notification } from '../route/notification.js';
 import { networkDeliveryError, responseDeliveryError } from './delivery-failure.js';
+import { endpointUrl } from './endpoint-url.js';
 import { DeliveryError } from './errors.js';
 import type { OutputType, Payload, RenderContext } from './output.js';
 import {
@@ -44,7 +45,7 @@ export const pagerDutySchema = z.strictObject({
   /** The 32-character integration key of an "Events API V2" integration on a service. */
   routingKey: z.string().regex(/^\S+$/, 'must be the integration key, without spaces'),
   /** Default `https://events.pagerduty.com/v2/enqueue`. */
-  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiUrl: endpointUrl('the PagerDuty Events API v2 URL').optional(),
 });
 
 /** A `pagerduty` output's config. */
