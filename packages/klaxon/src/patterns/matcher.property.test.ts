@@ -1,0 +1,239 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type CompiledPattern,
+  compilePattern,
+  matchesPattern,
+  PatternError,
+  PatternMatcher,
+} from './index.js';
+
+// Small vocabularies make collisions (and so matches, near-misses and array conflicts) frequent.
+const key = fc.constantFrom('a', 'b', 'c', 'a.b');
+const str = fc.constantFrom(
+  '',
+  'x',
+  'X',
+  'xy',
+  'xY',
+  'yx',
+  'ab',
+  'a*b',
+  'a\\b',
+  '10.0.0.7',
+  '10.0.1.7',
+  '::1',
+  'é',
+  'É',
+);
+const num = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0.5, -0, 1e21, 2.5));
+const leaf = fc.oneof(str, num, fc.constantFrom(true, false, null));
+
+const globText = fc.constantFrom('x*', '*y', '*', 'a*b', 'a\\*b', '*x*', '');
+const operator = fc.oneof(
+  leaf,
+  str.map((s) => ({ prefix: s })),
+  str.map((s) => ({ suffix: s })),
+  str.map((s) => ({ 'equals-ignore-case': s })),
+  str.map((s) => ({ prefix: { 'equals-ignore-case': s } })),
+  str.map((s) => ({ suffix: { 'equals-ignore-case': s } })),
+  globText.map((s) => ({ wildcard: s })),
+  fc
+    .oneof(
+      str,
+      num,
+      fc.array(str, { minLength: 1, maxLength: 3 }),
+      fc.array(num, { minLength: 1, maxLength: 3 }),
+    )
+    .map((v) => ({ 'anything-but': v })),
+  fc
+    .tuple(
+      fc.constantFrom('prefix', 'suffix', 'equals-ignore-case', 'wildcard'),
+      fc.array(str, { minLength: 1, maxLength: 2 }),
+    )
+    .map(([op, v]) => ({ 'anything-but': { [op]: v.length === 1 ? v[0] : v } })),
+  fc
+    .oneof(
+      fc.tuple(fc.constantFrom('=', '<', '<=', '>', '>='), num).map((t) => [...t]),
+      fc.tuple(fc.constantFrom('>', '>='), num, fc.constantFrom('<', '<='), num).map((t) => [...t]),
+    )
+    .map((v) => ({ numeric: v })),
+  fc.boolean().map((b) => ({ exists: b })),
+  fc.constantFrom('10.0.0.0/24', '10.0.0.0/8', '::/1').map((c) => ({ cidr: c })),
+);
+
+type PatternValue = { [k: string]: unknown };
+const patternObject: fc.Memo<PatternValue> = fc.memo((depth) => {
+  const field =
+    depth <= 1
+      ? fc.array(operator, { minLength: 1, maxLength: 3 })
+      : fc.oneof(
+          { weight: 3, arbitrary: fc.array(operator, { minLength: 1, maxLength: 3 }) },
+          { weight: 1, arbitrary: patternObject(depth - 1) },
+        );
+  const plain = fc.dictionary(key, field, { minKeys: 1, maxKeys: 2 });
+  if (depth <= 1) return plain;
+  return fc.oneof(
+    { weight: 3, arbitrary: plain },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(plain, fc.array(patternObject(depth - 1), { minLength: 2, maxLength: 3 }))
+        .map(([p, or]) => ({ ...p, $or: or })),
+    },
+  );
+});
+
+const eventValue: fc.Memo<unknown> = fc.memo((depth) =>
+  depth <= 1
+    ? fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }))
+    : fc.oneof(
+        { weight: 2, arbitrary: leaf },
+        { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }) },
+        { weight: 2, arbitrary: fc.dictionary(key, eventValue(depth - 1), { maxKeys: 3 }) },
+        {
+          weight: 2,
+          arbitrary: fc.array(fc.dictionary(key, eventValue(depth - 1), { maxKeys: 3 }), { maxLength: 3 }),
+        },
+      ),
+);
+const event = fc.dictionary(key, eventValue(3), { minKeys: 2, maxKeys: 4 });
+
+function tryCompile(p: unknown): CompiledPattern | undefined {
+  try {
+    return compilePattern(p);
+  } catch (err) {
+    if (err instanceof PatternError) return undefined;
+    throw err;
+  }
+}
+
+describe('PatternMatcher agrees with the reference evaluator', () => {
+  it('for generated patterns and events, including after removals and replacements', () => {
+    // Counters guard against a vacuous property: the generators must yield valid patterns and both answers.
+    const seen = { valid: 0, invalid: 0, match: 0, noMatch: 0 };
+    fc.assert(
+      fc.property(
+        fc.array(patternObject(3), { minLength: 1, maxLength: 8 }),
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(7), { maxLength: 3 }),
+        (patterns, events, removals) => {
+          const compiled = new Map<string, CompiledPattern>();
+          const matcher = new PatternMatcher();
+          patterns.forEach((p, i) => {
+            const c = tryCompile(p);
+            if (c === undefined) {
+              seen.invalid++;
+              return;
+            }
+            seen.valid++;
+            compiled.set(`r${i}`, c);
+            matcher.add(`r${i}`, c);
+          });
+          const expectAgreement = (): void => {
+            for (const e of events) {
+              const want = [...compiled].filter(([, p]) => matchesPattern(p, e)).map(([n]) => n);
+              seen.match += want.length;
+              seen.noMatch += compiled.size - want.length;
+              expect(matcher.match(e)).toEqual(want);
+              expect(matcher.match(JSON.stringify(e))).toEqual(want);
+            }
+          };
+          expectAgreement();
+          for (const r of removals) {
+            const name = `r${r}`;
+            expect(matcher.remove(name)).toBe(compiled.delete(name));
+          }
+          expect(matcher.size).toBe(compiled.size);
+          expectAgreement();
+          // Replacing a pattern keeps its position and swaps its meaning.
+          const first = [...compiled.keys()][0];
+          const last = [...compiled.values()].at(-1);
+          if (first !== undefined && last !== undefined) {
+            compiled.set(first, last);
+            matcher.add(first, last);
+            expectAgreement();
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(seen.valid).toBeGreaterThan(seen.invalid);
+    expect(seen.match).toBeGreaterThan(400);
+    expect(seen.noMatch).toBeGreaterThan(seen.match);
+    console.log('property coverage', seen);
+  });
+});
+
+describe('the pattern parser', () => {
+  it('never throws anything but PatternError on arbitrary text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          try {
+            compilePattern(text, { maxLength: 4096 });
+          } catch (err) {
+            expect(err).toBeInstanceOf(PatternError);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws anything but PatternError on arbitrary values, and text and value forms agree', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), patternObject(3)), (value) => {
+        let fromValue: unknown;
+        try {
+          compilePattern(value, { maxLength: 4096 });
+          fromValue = 'ok';
+        } catch (err) {
+          expect(err).toBeInstanceOf(PatternError);
+          fromValue = (err as PatternError).message;
+        }
+        let text: string | undefined;
+        try {
+          text = JSON.stringify(value);
+        } catch {
+          text = undefined;
+        }
+        // Where the value is plain JSON, its text must get the same verdict and the same message
+        // (a string argument is itself JSON text, so it has no separate value form).
+        if (
+          typeof value !== 'string' &&
+          text !== undefined &&
+          JSON.stringify(JSON.parse(text)) === text &&
+          isPlainJson(value)
+        ) {
+          let fromText: unknown;
+          try {
+            compilePattern(text, { maxLength: 4096 });
+            fromText = 'ok';
+          } catch (err) {
+            fromText = (err as PatternError).message;
+          }
+          expect(fromText).toEqual(fromValue);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+function isPlainJson(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isPlainJson);
+  if (typeof v === 'object') {
+    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+    // Integer-like keys are reordered by JS objects, so the value's key order can differ from the text's.
+    return Object.keys(v).every((k) => !/^\d+$/.test(k)) && Object.values(v).every(isPlainJson);
+  }
+  return false;
+}
