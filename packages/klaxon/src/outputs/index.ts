@@ -4,6 +4,7 @@ import type { OutputType } from './output.js';
 import { pagerDutyOutput } from './pagerduty.js';
 import { slackOutput } from './slack.js';
 import { snsOutput } from './sns.js';
+import { teamsOutput } from './teams.js';
 import { webhookOutput } from './webhook.js';
 
 /**
@@ -18,4 +19,5 @@ export const outputTypes: readonly OutputType<any>[] = [
   snsOutput,
   webhookOutput,
   slackOutput,
+  teamsOutput,
 ];
