@@ -1,0 +1,259 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { ConfigIssue } from './errors.js';
+import { type ConfigPath, formatPath } from './path.js';
+
+/** Where a secret reference takes its value from. */
+export type SecretProvider = 'env' | 'file' | 'ssm' | 'secretsmanager';
+
+/** One `${provider:argument}` reference found in a string value. */
+export interface SecretReference {
+  readonly provider: SecretProvider;
+  readonly argument: string;
+}
+
+type Segment = string | SecretReference;
+
+// What each provider accepts; checked before anything is looked up so typos fail `check-config`.
+const ARGUMENT_RULES: Record<SecretProvider, { re: RegExp; what: string }> = {
+  env: { re: /^[A-Za-z_][A-Za-z0-9_]*$/, what: 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' },
+  file: { re: /^[^\0\r\n]+$/, what: 'a file path' },
+  ssm: { re: /^[A-Za-z0-9_.\-/:]{1,2048}$/, what: 'an SSM parameter name or ARN, e.g. /klaxon/slack-token' },
+  secretsmanager: { re: /^[A-Za-z0-9/_+=.@\-:]{1,2048}$/, what: 'a Secrets Manager secret name or ARN' },
+};
+
+const PROVIDERS = Object.keys(ARGUMENT_RULES) as SecretProvider[];
+
+/**
+ * Splits a string value into literal text and secret references. `$${` is a literal `${`.
+ * Throws a message (without any resolved value: none exists yet) when a reference is malformed.
+ */
+export function parseSecretReferences(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      literal += '${';
+      i += 3;
+      continue;
+    }
+    if (!text.startsWith('${', i)) {
+      literal += text[i];
+      i += 1;
+      continue;
+    }
+    const end = text.indexOf('}', i + 2);
+    if (end < 0) {
+      throw new Error(
+        `unterminated secret reference '${clip(text.slice(i))}' (write $\${ for a literal \${)`,
+      );
+    }
+    const body = text.slice(i + 2, end);
+    const colon = body.indexOf(':');
+    const provider = colon < 0 ? body : body.slice(0, colon);
+    if (colon < 0 || !PROVIDERS.includes(provider as SecretProvider)) {
+      throw new Error(
+        `unknown secret reference '\${${clip(body)}}': expected \${env:NAME}, \${file:path}, \${ssm:/name} or \${secretsmanager:id} (write $\${ for a literal \${)`,
+      );
+    }
+    const argument = body.slice(colon + 1);
+    const rule = ARGUMENT_RULES[provider as SecretProvider];
+    if (!rule.re.test(argument)) {
+      throw new Error(`invalid secret reference '\${${clip(body)}}': expected ${rule.what}`);
+    }
+    if (literal !== '') segments.push(literal);
+    literal = '';
+    segments.push({ provider: provider as SecretProvider, argument });
+    i = end + 1;
+  }
+  if (literal !== '' || segments.length === 0) segments.push(literal);
+  return segments;
+}
+
+/** Every malformed secret reference in a document, by path. */
+export function checkSecretReferences(document: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visitStrings(document, [], (text, path) => {
+    try {
+      parseSecretReferences(text);
+    } catch (err) {
+      issues.push({ path: formatPath(path), message: (err as Error).message });
+    }
+    return text;
+  });
+  return issues;
+}
+
+/** Where secrets are read from; clients are created only when a reference needs them. */
+export interface SecretSources {
+  readonly env: NodeJS.ProcessEnv;
+  /** Relative `${file:…}` paths are resolved against this directory. */
+  readonly cwd: string;
+  readonly ssm: () => SSMClient;
+  readonly secretsManager: () => SecretsManagerClient;
+}
+
+/** A document with every reference replaced, the values that were secret, and what failed. */
+export interface ResolvedSecrets {
+  readonly document: unknown;
+  readonly secrets: readonly string[];
+  readonly issues: readonly ConfigIssue[];
+}
+
+/**
+ * Replaces every `${…}` reference in the string values of `document` by its value. Each distinct
+ * reference is looked up once. Failures are reported by config path and reference, never by value.
+ */
+export async function resolveSecretReferences(
+  document: unknown,
+  sources: SecretSources,
+): Promise<ResolvedSecrets> {
+  const lookups = new Map<string, Promise<string>>();
+  const lookup = (ref: SecretReference): Promise<string> => {
+    const id = `${ref.provider}:${ref.argument}`;
+    let pending = lookups.get(id);
+    if (pending === undefined) {
+      pending = lookUp(ref, sources);
+      // Failures are read per use below; this keeps an unread rejection from being reported twice.
+      pending.catch(() => undefined);
+      lookups.set(id, pending);
+    }
+    return pending;
+  };
+
+  // First pass: start every lookup, so they run concurrently.
+  const uses: { path: ConfigPath; segments: Segment[] }[] = [];
+  visitStrings(document, [], (text, path) => {
+    const segments = parseSecretReferences(text);
+    if (segments.some((s) => typeof s !== 'string')) {
+      uses.push({ path, segments });
+      for (const s of segments) if (typeof s !== 'string') void lookup(s);
+    }
+    return text;
+  });
+
+  const values = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  const secrets = new Set<string>();
+  for (const use of uses) {
+    let joined = '';
+    let failed = false;
+    for (const segment of use.segments) {
+      if (typeof segment === 'string') {
+        joined += segment;
+        continue;
+      }
+      try {
+        const value = await lookup(segment);
+        secrets.add(value);
+        joined += value;
+      } catch (err) {
+        failed = true;
+        issues.push({ path: formatPath(use.path), message: (err as Error).message });
+      }
+    }
+    if (!failed) values.set(JSON.stringify(use.path), joined);
+  }
+
+  const resolved = visitStrings(document, [], (text, path) => {
+    const value = values.get(JSON.stringify(path));
+    // Strings without references still need `$${` unescaped.
+    return value ?? unescapeLiteral(text);
+  });
+  return { document: resolved, secrets: [...secrets], issues };
+}
+
+function unescapeLiteral(text: string): string {
+  try {
+    return parseSecretReferences(text)
+      .map((s) => (typeof s === 'string' ? s : ''))
+      .join('');
+  } catch {
+    return text;
+  }
+}
+
+async function lookUp(ref: SecretReference, sources: SecretSources): Promise<string> {
+  const { provider, argument } = ref;
+  switch (provider) {
+    case 'env': {
+      const value = sources.env[argument];
+      if (value === undefined) throw new Error(`environment variable ${argument} is not set`);
+      if (value === '') throw new Error(`environment variable ${argument} is empty`);
+      return value;
+    }
+    case 'file': {
+      const path = isAbsolute(argument) ? argument : resolve(sources.cwd, argument);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        throw new Error(`cannot read secret file '${argument}': ${errorCode(err)}`);
+      }
+      // `echo token > file` leaves a newline that is never part of the secret.
+      const value = text.replace(/\r?\n$/, '');
+      if (value === '') throw new Error(`secret file '${argument}' is empty`);
+      return value;
+    }
+    case 'ssm': {
+      let value: string | undefined;
+      try {
+        const out = await sources
+          .ssm()
+          .send(new GetParameterCommand({ Name: argument, WithDecryption: true }));
+        value = out.Parameter?.Value;
+      } catch (err) {
+        throw new Error(`cannot read SSM parameter '${argument}': ${errorCode(err)}`);
+      }
+      if (value === undefined || value === '') throw new Error(`SSM parameter '${argument}' has no value`);
+      return value;
+    }
+    case 'secretsmanager': {
+      let value: string | undefined;
+      try {
+        const out = await sources.secretsManager().send(new GetSecretValueCommand({ SecretId: argument }));
+        value = out.SecretString;
+      } catch (err) {
+        throw new Error(`cannot read secret '${argument}' from Secrets Manager: ${errorCode(err)}`);
+      }
+      if (value === undefined || value === '') {
+        throw new Error(`secret '${argument}' has no SecretString (binary secrets are not supported)`);
+      }
+      return value;
+    }
+  }
+}
+
+// The error's name or code only: SDK and fs messages are safe today, but a name cannot leak a value.
+function errorCode(err: unknown): string {
+  if (err !== null && typeof err === 'object') {
+    const e = err as { code?: unknown; name?: unknown };
+    if (typeof e.code === 'string') return e.code;
+    if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
+  }
+  return 'unknown error';
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Rebuilds `value` with every string replaced by `fn(string, path)`; keys are left alone. */
+function visitStrings(
+  value: unknown,
+  path: ConfigPath,
+  fn: (text: string, path: ConfigPath) => string,
+): unknown {
+  if (typeof value === 'string') return fn(value, path);
+  if (Array.isArray(value)) return value.map((item, i) => visitStrings(item, [...path, i], fn));
+  if (value !== null && typeof value === 'object') {
+    // fromEntries defines own properties, so a `__proto__` key stays data and never sets a prototype.
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, visitStrings(item, [...path, key], fn)]),
+    );
+  }
+  return value;
+}
