@@ -1,7 +1,9 @@
+import { checkConfigCommand } from './check-config.js';
 import type { Command } from './command.js';
 import { transformCommand } from './transform.js';
 
 /** Every CLI subcommand, one file each; registering one is one line here. */
 export const commands: Record<string, Command> = {
+  'check-config': checkConfigCommand,
   transform: transformCommand,
 };
