@@ -1,0 +1,319 @@
+import { DeliveryError } from '../outputs/errors.js';
+import type { OutputType, Payload } from '../outputs/output.js';
+import type { Clock } from '../route/clock.js';
+import type { Delivery, Store } from '../store/ports.js';
+import { type BackoffSettings, retryDelay } from './backoff.js';
+import { defaultRateLimit, type RateLimit, TokenBucket } from './token-bucket.js';
+
+/** `settings.delivery`, durations in ms. */
+export interface DeliverySettings extends BackoffSettings {
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly leaseTime: number;
+}
+
+/** One configured output, resolved: its type from the registry and its config (secrets resolved). */
+export interface OutputBinding {
+  readonly name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each output type has its own config type
+  readonly type: OutputType<any>;
+  readonly config: { readonly type: string; readonly rateLimit?: RateLimit };
+}
+
+/** What the worker reports, for /metrics. */
+export interface DeliveryObserver {
+  attempt(output: string, result: 'sent' | 'retry' | 'dead', ms: number): void;
+}
+
+/** A log line; every string in it has been through the redactor. */
+export type LogFn = (record: Readonly<Record<string, unknown>>) => void;
+
+/** Everything the worker needs, injected: tests run it on fake time with fake sleep. */
+export interface DeliveryWorkerOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly outputs: ReadonlyMap<string, OutputBinding>;
+  readonly settings: DeliverySettings;
+  readonly accountAliases?: Readonly<Record<string, string>>;
+  /** Masks secrets in every error text and log line. */
+  readonly redact: (text: string) => string;
+  readonly fetch?: typeof fetch;
+  /** Waits `ms` (the default uses timers; tests advance a fake clock instead). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly log?: LogFn;
+  readonly observer?: DeliveryObserver;
+  /** How often an idle worker looks for retries that became due (default 250 ms). */
+  readonly pollInterval?: number;
+  /** A send that takes longer is aborted and retried (default 30 s). */
+  readonly sendTimeout?: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The outbox worker: claims due deliveries, renders each with its output at send time (so a
+ * thread reference learnt meanwhile is used), sends with bounded concurrency and a per-output token
+ * bucket, and records the outcome — sent, retry later (exponential backoff, full jitter,
+ * `Retry-After` honoured) or dead after the retry budget. Nothing is dropped: every claimed delivery
+ * ends in an outcome, or its lease expires and it is claimed again.
+ */
+export class DeliveryWorker {
+  readonly #o: DeliveryWorkerOptions;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #sending = 0;
+  readonly #slotWaiters: (() => void)[] = [];
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #stopSignal!: () => void;
+  readonly #stopped = new Promise<void>((resolve) => {
+    this.#stopSignal = resolve;
+  });
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Deliveries claimed and not yet finished. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Claims are capped above the send concurrency so rate-limited outputs do not starve the others entirely. */
+  get #maxClaimed(): number {
+    return Math.max(1, this.#o.settings.concurrency) * 4;
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** New work was committed: look now instead of at the next poll. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Stops claiming, waits for in-flight sends to finish, and hands unstarted ones back to the outbox. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#stopSignal();
+    this.wake();
+    await this.#loop;
+    await Promise.all(this.#inFlight.values());
+  }
+
+  /**
+   * Claims what is due now (up to the free capacity) and starts it; resolves with the number
+   * claimed. Does not wait for the sends: `idle()` does.
+   */
+  async claimOnce(): Promise<number> {
+    const free = this.#maxClaimed - this.#inFlight.size;
+    if (free <= 0) return 0;
+    const now = this.#o.clock.now().toISOString();
+    const claimed = await this.#o.store.claimDeliveries(now, free, this.#o.settings.leaseTime);
+    let started = 0;
+    for (const delivery of claimed) {
+      // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
+      if (this.#inFlight.has(delivery.id)) continue;
+      const job = this.#process(delivery).finally(() => {
+        this.#inFlight.delete(delivery.id);
+        this.wake();
+      });
+      this.#inFlight.set(delivery.id, job);
+      started++;
+    }
+    return started;
+  }
+
+  /** Resolves when nothing is in flight. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.values());
+  }
+
+  /** Runs claim/send rounds until a round finds nothing due (CLI one-shots and tests). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const started = await this.claimOnce();
+      await this.idle();
+      if (started === 0) return;
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let started = 0;
+      try {
+        started = await this.claimOnce();
+      } catch (err) {
+        this.#log({ level: 'error', msg: 'claiming deliveries failed', error: String(err) });
+      }
+      if (!this.#running) break;
+      if (started > 0 && this.#inFlight.size < this.#maxClaimed) continue;
+      await this.#waitForWork();
+    }
+  }
+
+  #waitForWork(): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.#o.pollInterval ?? 250);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        self.#woken = false;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  #bucket(binding: OutputBinding): TokenBucket {
+    let bucket = this.#buckets.get(binding.name);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(
+        binding.config.rateLimit ?? defaultRateLimit(binding.config.type),
+        this.#o.clock,
+      );
+      this.#buckets.set(binding.name, bucket);
+    }
+    return bucket;
+  }
+
+  async #acquireSlot(): Promise<void> {
+    if (this.#sending < Math.max(1, this.#o.settings.concurrency)) {
+      this.#sending++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #releaseSlot(): void {
+    const next = this.#slotWaiters.shift();
+    if (next === undefined) this.#sending--;
+    else next(); // the slot passes straight to the next waiter
+  }
+
+  async #process(delivery: Delivery): Promise<void> {
+    const binding = this.#o.outputs.get(delivery.output);
+    if (binding === undefined) {
+      await this.#record(delivery, 'dead', 0, `output '${delivery.output}' is not configured`);
+      return;
+    }
+    const bucket = this.#bucket(binding);
+    const wait = bucket.reserve();
+    if (wait > 0) {
+      // A stop must not wait out a long rate-limit or Retry-After pause: hand the delivery back.
+      await Promise.race([this.#sleep(wait), this.#stopped]);
+      if (!this.#running && this.#loop !== undefined) return this.#release(delivery);
+    }
+    await this.#acquireSlot();
+    const started = this.#o.clock.now().getTime();
+    try {
+      let payload: Payload;
+      try {
+        const threadRef = await this.#o.store.threadRef(delivery.findingKey, delivery.output);
+        payload = binding.type.render(delivery.notification, binding.config, {
+          accountAliases: this.#o.accountAliases ?? {},
+          ...(threadRef === undefined ? {} : { threadRef }),
+        });
+      } catch (err) {
+        // Rendering is pure: it fails the same way every time, so retrying only delays the dead letter.
+        await this.#record(delivery, 'dead', started, `render failed: ${(err as Error).message}`);
+        return;
+      }
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.#o.sendTimeout ?? 30_000);
+      try {
+        const result = await binding.type.send(payload, binding.config, {
+          idempotencyKey: delivery.id,
+          signal: controller.signal,
+          fetch: this.#o.fetch ?? globalThis.fetch,
+        });
+        await this.#record(delivery, 'sent', started, undefined, result.ref);
+      } catch (err) {
+        const retryable = err instanceof DeliveryError ? err.retryable : true;
+        const retryAfterMs = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+        if (retryAfterMs !== undefined) bucket.pauseUntil(this.#o.clock.now().getTime() + retryAfterMs);
+        const message = err instanceof Error ? err.message : String(err);
+        const attempt = delivery.attempts + 1;
+        if (retryable && attempt < this.#o.settings.maxAttempts) {
+          await this.#record(delivery, 'retry', started, message, undefined, retryAfterMs);
+        } else {
+          const why = retryable ? `gave up after ${attempt} attempts: ${message}` : message;
+          await this.#record(delivery, 'dead', started, why);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      this.#releaseSlot();
+    }
+  }
+
+  /** Stopping while a delivery waits for its rate-limit token: put it back, due now, for the next run. */
+  async #release(delivery: Delivery): Promise<void> {
+    await this.#o.store.retryDelivery(delivery.id, this.#o.clock.now().toISOString());
+  }
+
+  async #record(
+    delivery: Delivery,
+    kind: 'sent' | 'retry' | 'dead',
+    started: number,
+    error?: string,
+    ref?: string,
+    retryAfterMs?: number,
+  ): Promise<void> {
+    const now = this.#o.clock.now();
+    const at = now.toISOString();
+    const safeError = error === undefined ? undefined : this.#o.redact(error);
+    const ms = started === 0 ? 0 : now.getTime() - started;
+    this.#o.observer?.attempt(delivery.output, kind, ms);
+    if (kind === 'sent') {
+      await this.#o.store.recordOutcome(delivery.id, { kind, at, ...(ref === undefined ? {} : { ref }) });
+      return;
+    }
+    if (kind === 'retry') {
+      const delay = retryDelay(delivery.attempts + 1, this.#o.settings, retryAfterMs, this.#random);
+      const nextAttemptAt = new Date(now.getTime() + delay).toISOString();
+      this.#log({
+        level: 'warn',
+        msg: 'delivery failed, will retry',
+        delivery: delivery.id,
+        output: delivery.output,
+        attempt: delivery.attempts + 1,
+        nextAttemptAt,
+        error: safeError,
+      });
+      await this.#o.store.recordOutcome(delivery.id, { kind, at, error: safeError ?? '', nextAttemptAt });
+      return;
+    }
+    this.#log({
+      level: 'error',
+      msg: 'delivery dead-lettered',
+      delivery: delivery.id,
+      output: delivery.output,
+      attempts: delivery.attempts + 1,
+      error: safeError,
+    });
+    await this.#o.store.recordOutcome(delivery.id, { kind, at, error: safeError ?? '' });
+  }
+
+  #log(record: Readonly<Record<string, unknown>>): void {
+    this.#o.log?.(record);
+  }
+}
