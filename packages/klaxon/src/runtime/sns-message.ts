@@ -270,6 +270,10 @@ export async function fetchSnsCertificate(url: string): Promise<string> {
   const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) });
   if (res.status !== 200)
     throw new SnsMessageError(`SNS certificate fetch from ${url} answered HTTP ${res.status}`);
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_CERT_BYTES) {
+    await res.body?.cancel();
+    throw new SnsMessageError(`SNS certificate at ${url} is larger than ${MAX_CERT_BYTES} bytes`);
+  }
   const text = await res.text();
   if (text.length > MAX_CERT_BYTES)
     throw new SnsMessageError(`SNS certificate at ${url} is larger than ${MAX_CERT_BYTES} bytes`);

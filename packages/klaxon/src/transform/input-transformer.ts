@@ -131,8 +131,10 @@ export function findUndeliverableTemplate(t: InputTransformer): string | undefin
     const kind = classifyTemplate(t.inputTemplate);
     if (kind === 'string') return undefined;
     compiled = { occurrences: scanPlaceholders(t.inputTemplate, true), variables };
-  } catch {
-    return undefined; // invalid, not undeliverable: validateInputTransformer reports it
+  } catch (err) {
+    // Invalid, not undeliverable: validateInputTransformer reports it.
+    if (err instanceof TransformError) return undefined;
+    throw err;
   }
   const skeleton = checkJsonSkeleton(t.inputTemplate, compiled.occurrences);
   if (skeleton.error !== undefined) {
