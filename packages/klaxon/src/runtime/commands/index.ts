@@ -1,9 +1,11 @@
 import { checkConfigCommand } from './check-config.js';
 import type { Command } from './command.js';
+import { testPatternCommand } from './test-pattern.js';
 import { transformCommand } from './transform.js';
 
 /** Every CLI subcommand, one file each; registering one is one line here. */
 export const commands: Record<string, Command> = {
   'check-config': checkConfigCommand,
+  'test-pattern': testPatternCommand,
   transform: transformCommand,
 };
