@@ -1,4 +1,5 @@
 import { consoleOutput } from './console.js';
+import { emailOutput } from './email.js';
 import { fileOutput } from './file.js';
 import type { OutputType } from './output.js';
 import { pagerDutyOutput } from './pagerduty.js';
@@ -15,6 +16,7 @@ import { webhookOutput } from './webhook.js';
 export const outputTypes: readonly OutputType<any>[] = [
   consoleOutput,
   fileOutput,
+  emailOutput,
   pagerDutyOutput,
   snsOutput,
   webhookOutput,
