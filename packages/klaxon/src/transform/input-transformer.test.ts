@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   applyInputPath,
@@ -339,5 +342,59 @@ describe('InputPath and target input', () => {
     expect(c.apply({ id: 'a' }, ctx)).toEqual({ delivered: true, body: '{"id": "a"}' });
     expect(c.apply({ id: 2 }, ctx)).toEqual({ delivered: true, body: '{"id": 2}' });
     expect(() => c.apply({ id: 10n }, ctx)).toThrow(TransformError);
+  });
+});
+
+describe('real GuardDuty events (../shared/samples/guardduty)', () => {
+  const dir = fileURLToPath(new URL('../../../../../shared/samples/guardduty/', import.meta.url));
+  const samples = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map(
+      (f) =>
+        [
+          f,
+          JSON.parse(readFileSync(join(dir, f), 'utf8')) as { detail: { type: string; severity: number } },
+        ] as const,
+    );
+
+  // The shape of system S3 in DESIGN.md: a readable text with a console link, for SNS e-mail.
+  const email: InputTransformer = {
+    inputPathsMap: {
+      type: '$.detail.type',
+      sev: '$.detail.severity',
+      account: '$.account',
+      region: '$.region',
+      id: '$.detail.id',
+      title: '$.detail.title',
+    },
+    inputTemplate:
+      '"GuardDuty finding <type> (severity <sev>) in account <account>, <region>: <title>"\n"https://<region>.console.aws.amazon.com/guardduty/home?region=<region>#/findings?search=id%3D<id>"',
+  };
+  const webhook: InputTransformer = {
+    inputPathsMap: {
+      type: '$.detail.type',
+      sev: '$.detail.severity',
+      resource: '$.detail.resource',
+      service: '$.detail.service',
+    },
+    inputTemplate:
+      '{"type": <type>, "severity": <sev>, "resource": <resource>, "service": <service>, "rule": "<aws.events.rule-name>"}',
+  };
+
+  it('has samples to read', () => expect(samples.length).toBeGreaterThan(10));
+
+  it('delivers the e-mail text and the JSON webhook body for every sample', () => {
+    expect(findUndeliverableTemplate(email)).toBeUndefined();
+    expect(findUndeliverableTemplate(webhook)).toBeUndefined();
+    for (const [file, e] of samples) {
+      const text = body(email, e);
+      expect(text, file).toContain(
+        `GuardDuty finding ${e.detail.type} (severity ${e.detail.severity}) in account `,
+      );
+      const json = JSON.parse(body(webhook, e)) as Record<string, unknown>;
+      expect(json.type, file).toBe(e.detail.type);
+      expect(json.severity, file).toBe(e.detail.severity);
+      expect(json.rule).toBe('gd-high');
+    }
   });
 });

@@ -125,6 +125,7 @@ export function applyInputTransformer(
  * transformer alone. It assumes the transformer is otherwise valid (see validateInputTransformer).
  */
 export function findUndeliverableTemplate(t: InputTransformer): string | undefined {
+  if (typeof t !== 'object' || t === null || typeof t.inputTemplate !== 'string') return undefined;
   let compiled: { occurrences: readonly Occurrence[]; variables: ReadonlyMap<string, Variable> };
   try {
     const variables = compilePathsMap(t.inputPathsMap, DEFAULT_TARGET_ID);
