@@ -16,8 +16,13 @@ const REFERENCE = '\\$\\{';
 /** A duration in config text (`30s`), parsed to milliseconds. */
 function duration(description: string) {
   return z
-    .string({ error: DURATION_HINT })
-    .regex(DURATION_RE, { error: DURATION_HINT })
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `a duration needs a unit: write ${issue.input}s, ${issue.input}m or ${issue.input}h, not a bare number`
+          : DURATION_HINT,
+    })
+    .regex(DURATION_RE, { error: DURATION_HINT, abort: true })
     .transform((text) => parseDuration(text))
     .describe(description);
 }
@@ -27,13 +32,38 @@ function positiveDuration(description: string) {
   return duration(description).refine((ms) => ms > 0, { error: 'must be longer than 0' });
 }
 
+const TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True when every field of an ISO time stamp is in range (`Date.parse` silently rolls Feb 30 over). */
+function isRealTime(text: string): boolean {
+  const m = TIMESTAMP_RE.exec(text);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second = 0, offH = 0, offM = 0] = m
+    .slice(1)
+    .map((v) => Number(v ?? 0));
+  const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  return (
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= daysInMonth &&
+    (hour as number) < 24 &&
+    (minute as number) < 60 &&
+    second < 60 &&
+    offH < 24 &&
+    offM < 60
+  );
+}
+
 /** ISO-8601 date and time with a zone (`2026-12-31T00:00:00Z`), normalized to UTC `toISOString()`. */
 const timestamp = z
   .string({ error: 'expected an ISO-8601 time stamp such as 2026-12-31T00:00:00Z' })
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, {
+  .regex(TIMESTAMP_RE, {
     error: 'expected an ISO-8601 time stamp with a zone, such as 2026-12-31T00:00:00Z',
+    abort: true,
   })
-  .refine((text) => !Number.isNaN(Date.parse(text)), { error: 'not a real date and time' })
+  .refine(isRealTime, { error: 'not a real date and time' })
   .transform((text) => new Date(text).toISOString());
 
 /** An EventBridge event pattern (checked by the pattern engine in validate.ts). */
@@ -204,7 +234,7 @@ const settingsSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Default 127.0.0.1.'),
       port: z
         .int({ error: 'expected a whole number' })
-        .min(0)
+        .min(0, { error: 'expected a port number 0–65535' })
         .max(65535, { error: 'expected a port number 0–65535' })
         .default(8787)
         .describe('TCP port. Default 8787.'),
