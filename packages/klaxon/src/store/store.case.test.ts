@@ -153,7 +153,7 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
 
       it('never lets a caller mutate stored values through a returned object', async () => {
         await store.commit({ deliveries: [delivery('d1')], states: [findingState('rule-a', 'k1')] });
-        const got = (await store.getDelivery('d1')) as { notification: { findings: unknown[] } };
+        const got = (await store.getDelivery('d1')) as unknown as { notification: { findings: unknown[] } };
         got.notification.findings.length = 0;
         expect((await store.getDelivery('d1'))?.notification.findings).toHaveLength(1);
         const state = (await store.findingState('rule-a', 'k1')) as { count: number };

@@ -1,0 +1,219 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreError } from './errors.js';
+import { SqliteStore } from './sqlite.js';
+import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
+import {
+  archivedEvent,
+  at,
+  auditRecord,
+  delivery,
+  finding,
+  findingState,
+  silence,
+} from './testdata/builders.js';
+import { buildChildStore, commitUntilKilled, runChild } from './testdata/child-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'klaxon-sqlite-'));
+let counter = 0;
+const dbPath = () => join(root, `db-${++counter}`, 'klaxon.db');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('SqliteStore on disk', () => {
+  it('creates parent folders and keeps everything across close and reopen', async () => {
+    const path = join(root, 'a', 'b', 'c', 'klaxon.db');
+    const store = SqliteStore.open(path);
+    await store.commit({
+      events: [archivedEvent('e1')],
+      states: [findingState('rule-a', 'k1')],
+      deliveries: [delivery('d1', { findingKey: 'fk' }), delivery('d2')],
+      groupAdds: [{ key: 'g1', rule: 'rule-a', labels: { a: '1' }, finding: finding('f1'), flushAt: at(5) }],
+      audit: [auditRecord('a1')],
+    });
+    await store.recordOutcome('d1', { kind: 'sent', at: at(1), ref: 'ts-1' });
+    await store.putSilence(silence('s1'));
+    await store.close();
+
+    const reopened = SqliteStore.open(path);
+    expect(await reopened.listEvents({})).toEqual([archivedEvent('e1')]);
+    expect(await reopened.findingState('rule-a', 'k1')).toEqual(findingState('rule-a', 'k1'));
+    expect((await reopened.getDelivery('d1'))?.state).toBe('sent');
+    expect(await reopened.threadRef('fk', 'hook')).toBe('ts-1');
+    expect((await reopened.dueGroups(at(5))).map((g) => g.pending)).toEqual([[finding('f1')]]);
+    expect(await reopened.listAudit({})).toEqual([auditRecord('a1')]);
+    expect(await reopened.listSilences()).toEqual([silence('s1')]);
+    expect((await reopened.claimDeliveries(at(1), 10, 1000)).map((d) => d.id)).toEqual(['d2']);
+    await reopened.close();
+  });
+
+  it('uses WAL and the requested synchronous level', async () => {
+    const path = dbPath();
+    await SqliteStore.open(path, { synchronous: 'normal' }).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    expect(() => SqliteStore.open(dbPath(), { synchronous: 'off' as 'full' })).toThrow(/synchronous/);
+    expect(() => SqliteStore.open(dbPath(), { busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs/);
+  });
+
+  it('works in memory', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.commit({ deliveries: [delivery('d1')] });
+    expect((await store.getDelivery('d1'))?.id).toBe('d1');
+    await store.close();
+  });
+
+  it('commits the writes still queued when closed', async () => {
+    const path = dbPath();
+    const store = SqliteStore.open(path);
+    const pending = store.commit({ events: [archivedEvent('e1')] });
+    await store.close();
+    await pending;
+    const reopened = SqliteStore.open(path);
+    expect((await reopened.listEvents({})).map((e) => e.id)).toEqual(['e1']);
+    await reopened.close();
+  });
+
+  it('group-commits writes of one turn, and a failing one rejects alone', async () => {
+    const store = SqliteStore.open(dbPath());
+    await store.commit({ events: [archivedEvent('taken')] });
+    const results = await Promise.allSettled([
+      store.commit({ events: [archivedEvent('e1')], deliveries: [delivery('d1')] }),
+      store.commit({ events: [archivedEvent('taken')], deliveries: [delivery('d2')] }),
+      store.commit({ events: [archivedEvent('e3')], deliveries: [delivery('d3')] }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreError);
+    expect((await store.listDeliveries({})).map((d) => d.id)).toEqual(['d1', 'd3']);
+    expect((await store.listEvents({})).map((e) => e.id).sort()).toEqual(['e1', 'e3', 'taken']);
+    await store.close();
+  });
+});
+
+describe('SqliteStore migrations', () => {
+  it('migrates an empty file to the latest version and records it', async () => {
+    const path = join(root, 'empty.db');
+    writeFileSync(path, '');
+    await SqliteStore.open(path).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map(({ version, name }) => ({ version, name })),
+    );
+    db.close();
+  });
+
+  it('applies only the steps an older file lacks', () => {
+    const db = new Database(':memory:');
+    const first = MIGRATIONS.slice(0, 1);
+    migrate(db, first);
+    db.prepare("INSERT INTO silences (id, created_ms, data) VALUES ('s1', 0, '{}')").run();
+    const next: Migration[] = [
+      ...first,
+      { version: 2, name: 'add a column', sql: 'ALTER TABLE silences ADD COLUMN note TEXT' },
+    ];
+    migrate(db, next); // would fail with "table already exists" if step 1 ran again
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT id, note FROM silences').all()).toEqual([{ id: 's1', note: null }]);
+    migrate(db, next);
+    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    db.close();
+  });
+
+  it('rolls back a step that fails, leaving the file at the last good version', () => {
+    const db = new Database(':memory:');
+    const broken: Migration[] = [
+      ...MIGRATIONS.slice(0, 1),
+      { version: 2, name: 'broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/nowhere/);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'extra'").get()).toEqual({
+      n: 0,
+    });
+    db.close();
+  });
+
+  it('refuses a database newer than the code', () => {
+    const path = dbPath();
+    SqliteStore.open(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => SqliteStore.open(path)).toThrow(StoreError);
+    expect(() => SqliteStore.open(path)).toThrow(/newer than this Klaxon knows/);
+  });
+
+  it('refuses a file that is not a database, naming it', () => {
+    const path = join(root, 'not-a-db.txt');
+    writeFileSync(path, 'hello, this is not SQLite'.repeat(100));
+    expect(() => SqliteStore.open(path)).toThrow(StoreError);
+    expect(() => SqliteStore.open(path)).toThrow(/not-a-db\.txt/);
+  });
+
+  it('rejects a migration list with a gap', () => {
+    const db = new Database(':memory:');
+    expect(() => migrate(db, [{ version: 2, name: 'x', sql: '' }])).toThrow(/version must be 1/);
+    db.close();
+  });
+});
+
+describe('SqliteStore across processes', () => {
+  let child: string;
+  beforeAll(() => {
+    child = buildChildStore(mkdtempSync(join(root, 'child-')));
+  });
+
+  it('shows committed data to another process, and the other way round', async () => {
+    const path = dbPath();
+    const store = SqliteStore.open(path);
+    await store.commit({ deliveries: [delivery('d1'), delivery('d2')], events: [archivedEvent('e1')] });
+    const [seen] = await runChild(child, ['stats', path]);
+    expect(seen).toEqual({
+      stats: { deliveries: { pending: 2, sent: 0, dead: 0 }, events: { accepted: 1, rejected: 0 } },
+      deliveries: ['d1', 'd2'],
+    });
+    const [claimed] = await runChild(child, ['claim', path, at(0), '1']);
+    expect(claimed).toEqual({ claimed: ['d1', 'd2'] });
+    // The parent's open connection sees the child's leases without reopening.
+    expect(await store.claimDeliveries(at(0), 10, 1000)).toEqual([]);
+    await store.close();
+  });
+
+  it('never lets two processes claim the same delivery', async () => {
+    for (let round = 0; round < 3; round++) {
+      const path = dbPath();
+      const store = SqliteStore.open(path);
+      const ids = Array.from({ length: 1500 }, (_, i) => `r${round}-d${String(i).padStart(4, '0')}`);
+      await store.commit({ deliveries: ids.map((id, i) => delivery(id, { nextAttemptAt: at(i % 50) })) });
+      const startAt = String(Date.now() + 1500);
+      const results = await Promise.all([
+        runChild(child, ['claim', path, at(100), '7', startAt]),
+        runChild(child, ['claim', path, at(100), '7', startAt]),
+        runChild(child, ['claim', path, at(100), '13', startAt]),
+      ]);
+      const claims = results.map((lines) => (lines[0] as { claimed: string[] }).claimed);
+      const all = claims.flat();
+      expect(all).toHaveLength(ids.length);
+      expect(new Set(all).size).toBe(ids.length);
+      expect(new Set(all)).toEqual(new Set(ids));
+      // Each process really took part, or the test would prove nothing about concurrency.
+      for (const claim of claims) expect(claim.length).toBeGreaterThan(0);
+      await store.close();
+    }
+  });
+
+  it('keeps every acknowledged commit when the writer is killed with SIGKILL', async () => {
+    const path = dbPath();
+    SqliteStore.open(path).close();
+    const acked = await commitUntilKilled(child, path, 300);
+    expect(acked.length).toBeGreaterThanOrEqual(300);
+    const store = SqliteStore.open(path);
+    const stored = new Set((await store.listEvents({})).map((e) => e.id));
+    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+    await store.close();
+  });
+});
