@@ -10,6 +10,7 @@ import {
   slackConfigSchema,
   slackOutput,
 } from './slack.js';
+import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
@@ -96,6 +97,7 @@ describe('slack render', () => {
       '*Region*\nus-west-2',
       '*Type*\nRecon:EC2/PortProbeUnprotectedPort',
       '*Resource*\nInstance i-0618726e20846a8dc (production (NA))',
+      '*Actor*\n211.44.226.158 · South Korea · SK Broadband Co Ltd · PORT_PROBE',
       '*First seen*\n2019-03-29 23:17:43 UTC',
       '*Last seen*\n2019-10-24 21:23:59 UTC',
       '*Count*\n3',
@@ -121,7 +123,9 @@ describe('slack render', () => {
     ).body as Body;
     expect(escalation.thread_ts).toBe('1700000000.123456');
     expect(escalation.reply_broadcast).toBe(true);
-    expect(escalation.blocks[0].text.text).toBe('*Severity raised: Medium 5.0 → High 7.2*');
+    expect(escalation.blocks[0].text.text).toBe(
+      '*Severity raised: Medium 5.0 → High 7.2*\nUnprotected port on EC2 instance i-0618726e20846a8dc is being probed.',
+    );
     expect(escalation.text).toContain('Severity raised: Medium 5.0 → High 7.2');
 
     for (const kind of ['update', 'repeat', 'resolved', 'action-result'] as const) {
@@ -421,5 +425,37 @@ describe('slack send (loopback)', () => {
   it('masks the token and the webhook secret', () => {
     expect(slackOutput.secrets(bot)).toEqual([TOKEN]);
     expect(slackOutput.secrets(hook())).toEqual([hook().webhookUrl, HOOK_SECRET]);
+  });
+});
+
+describe('slack golden files', () => {
+  const cases = goldenCases();
+
+  it('covers at least 30 sample findings and every notification kind', () => {
+    const findings = new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key)));
+    expect(findings.size).toBeGreaterThanOrEqual(30);
+    const kinds = new Set(cases.map((c) => c.notification.kind));
+    expect([...kinds].sort()).toEqual([
+      'action-result',
+      'digest',
+      'escalation',
+      'new',
+      'repeat',
+      'resolved',
+      'update',
+    ]);
+    expect(
+      staleGoldens(
+        'slack',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    const body = slackOutput.render(c.notification, bot, c.ctx).body as Body;
+    expect(body).toEqual(golden('slack', name, body));
+    expect(body.blocks.length).toBeLessThanOrEqual(50);
+    expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
   });
 });

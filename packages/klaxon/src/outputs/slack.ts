@@ -36,6 +36,7 @@ import {
   truncate,
   worstSeverity,
 } from './render/finding-text.js';
+import { actorText } from './render/plain-text.js';
 import { renderTemplate } from './render/template.js';
 
 /** Slack's public Web API; overridable so tests (and API proxies) can stand in for it. */
@@ -212,6 +213,7 @@ function findingBlocks(
   reply: boolean,
 ): Block[] {
   const facts = findingFacts(finding, ctx.accountAliases);
+  const actor = actorText(finding.actor);
   const name = severityName(finding.severity.label);
   const blocks: Block[] = [];
   const custom = customText(notification, ctx);
@@ -219,10 +221,10 @@ function findingBlocks(
     blocks.push(header(`${SEVERITY_EMOJI[name]} ${name}: ${plainText(finding.title)}`));
   }
   if (notification.kind !== 'new' || reply) {
-    blocks.push({
-      type: 'section',
-      text: mrkdwn(`*${fitEscaped(headline(notification), SECTION_MAX - 2, escapeMrkdwn)}*`),
-    });
+    const why = `*${fitEscaped(headline(notification), 1000, escapeMrkdwn)}*`;
+    // A reply broadcast to the channel is read without its parent: it names the finding itself.
+    const what = reply ? `\n${fitEscaped(oneLine(finding.title), 500, escapeMrkdwn)}` : '';
+    blocks.push({ type: 'section', text: mrkdwn(`${why}${what}`) });
   }
   const picked: Fact[] = reply
     ? [
@@ -237,6 +239,7 @@ function findingBlocks(
         facts.region,
         facts.type,
         ...(facts.resource ? [facts.resource] : []),
+        ...(actor === undefined ? [] : [{ label: 'Actor', value: actor }]),
         ...(facts.firstSeen ? [facts.firstSeen] : []),
         ...(facts.lastSeen ? [facts.lastSeen] : []),
         facts.count,

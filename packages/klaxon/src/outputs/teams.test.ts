@@ -6,6 +6,7 @@ import { DeliveryError } from './errors.js';
 import type { Payload } from './output.js';
 import { TRUNCATED } from './render/finding-text.js';
 import { escapeTeams, TEAMS_MAX_BYTES, type TeamsConfig, teamsConfigSchema, teamsOutput } from './teams.js';
+import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
@@ -119,6 +120,7 @@ describe('teams adaptive card', () => {
       'Account',
       'Region',
       'Resource',
+      'Actor',
     ]);
     expect(facts[6].value).toBe('prod (884003976652)');
     expect(c.actions).toEqual([
@@ -360,5 +362,34 @@ describe('teams send (loopback)', () => {
 
   it('masks the URL and its signature', () => {
     expect(teamsOutput.secrets(config)).toEqual([config.url, SIG]);
+  });
+});
+
+describe('teams golden files', () => {
+  const cases = goldenCases();
+
+  it('has no stale golden files', () => {
+    expect(
+      staleGoldens(
+        'teams',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+    expect(
+      staleGoldens(
+        'teams-messagecard',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    const body = teamsOutput.render(c.notification, config, c.ctx).body as Body;
+    expect(body).toEqual(golden('teams', name, body));
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    expect(adaptiveCardProblems(card(body))).toEqual([]);
+    const legacyBody = teamsOutput.render(c.notification, legacy, c.ctx).body as Body;
+    expect(legacyBody).toEqual(golden('teams-messagecard', name, legacyBody));
+    expect(Buffer.byteLength(JSON.stringify(legacyBody))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
   });
 });

@@ -30,6 +30,7 @@ import {
   truncate,
   worstSeverity,
 } from './render/finding-text.js';
+import { actorText } from './render/plain-text.js';
 import { renderTemplate } from './render/template.js';
 
 /** Config of a `teams` output. */
@@ -148,6 +149,7 @@ function kindColour(notification: Notification): TextColour {
 
 function facts(finding: Finding, ctx: RenderContext, budget: Budget): { title: string; value: string }[] {
   const f = findingFacts(finding, ctx.accountAliases);
+  const actor = actorText(finding.actor);
   const description: Fact | undefined =
     finding.description === '' ? undefined : { label: 'Description', value: finding.description };
   const ordered: (Fact | undefined)[] = [
@@ -160,6 +162,7 @@ function facts(finding: Finding, ctx: RenderContext, budget: Budget): { title: s
     f.account,
     f.region,
     f.resource,
+    actor === undefined ? undefined : { label: 'Actor', value: actor },
     f.status,
   ];
   return ordered

@@ -87,7 +87,7 @@ export interface FindingFacts {
   readonly firstSeen?: Fact;
   readonly lastSeen?: Fact;
   readonly count: Fact;
-  /** Workflow / compliance / record state, e.g. `FAILED · NEW`. */
+  /** Compliance, workflow and (when ARCHIVED) record state, e.g. `FAILED · NEW`. */
   readonly status?: Fact;
   readonly product: Fact;
 }
@@ -100,7 +100,9 @@ export function findingFacts(finding: Finding, aliases: Readonly<Record<string, 
   const resources = finding.resources.slice(0, MAX_RESOURCES).map(resourceText);
   const more = finding.resources.length - resources.length;
   if (more > 0) resources.push(`+${more} more`);
-  const status = [finding.complianceStatus, finding.workflowStatus, finding.recordState]
+  // ACTIVE is every live finding's record state: only ARCHIVED is worth a word.
+  const record = finding.recordState === 'ACTIVE' ? undefined : finding.recordState;
+  const status = [finding.complianceStatus, finding.workflowStatus, record]
     .filter((s): s is string => s !== undefined && s !== '')
     .join(' · ');
   const first = timeText(finding.firstSeen);
