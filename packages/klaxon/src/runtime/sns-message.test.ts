@@ -3,6 +3,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   clearSnsCertificateCache,
@@ -318,5 +319,66 @@ describe('parseSnsMessage', () => {
       expect(() => parseSnsMessage(text), text.slice(0, 60)).toThrow(message);
       expect(() => parseSnsMessage(text)).toThrow(SnsMessageError);
     }
+  });
+});
+
+describe('fuzz', () => {
+  const fieldValues = fc.oneof(
+    fc.string(),
+    fc.constantFrom('1', '2', 'Notification', 'SubscriptionConfirmation', topic),
+    fc.jsonValue(),
+  );
+  const bodies = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc
+      .record(
+        {
+          Type: fieldValues,
+          MessageId: fieldValues,
+          TopicArn: fieldValues,
+          Message: fieldValues,
+          Timestamp: fieldValues,
+          SignatureVersion: fieldValues,
+          Signature: fieldValues,
+          SigningCertURL: fieldValues,
+          SubscribeURL: fieldValues,
+          Token: fieldValues,
+        },
+        { requiredKeys: [] },
+      )
+      .map((r) => JSON.stringify({ ...signed(notification, '2'), ...r })),
+  );
+
+  it('parseSnsMessage and verifySnsMessage throw nothing but SnsMessageError', async () => {
+    const { fetchCert } = counting(certPem);
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        let msg: SnsMessage;
+        try {
+          msg = parseSnsMessage(body);
+        } catch (err) {
+          expect(err).toBeInstanceOf(SnsMessageError);
+          return;
+        }
+        await verifySnsMessage(msg, fetchCert).catch((err: unknown) =>
+          expect(err).toBeInstanceOf(SnsMessageError),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('isTrustedSnsUrl never throws and only accepts https SNS hosts', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true })),
+        (url) => {
+          if (isTrustedSnsUrl(url))
+            expect(new URL(url).hostname).toMatch(/^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
