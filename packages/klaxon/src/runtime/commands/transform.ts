@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { defaultContext, runTransformCase, type TransformCase } from '../../transform/conformance-cases.js';
@@ -9,6 +8,7 @@ import {
   validateTargetInput,
 } from '../../transform/index.js';
 import type { Command } from './command.js';
+import { readArg } from './read-arg.js';
 
 const HELP = `usage: klaxon transform --input-paths-map JSON|@F --input-template S|@F --event JSON|@F
                         [--rule-name N] [--rule-arn A] [--ingestion-time T]
@@ -124,19 +124,6 @@ function parseFlags(args: string[]) {
     });
   } catch (err) {
     throw new UsageError(`${(err as Error).message}; see --help`);
-  }
-}
-
-/** `@F` reads file F (`@-` standard input); anything else is the value itself. */
-function readArg(value: string, flag: string): string {
-  if (!value.startsWith('@')) return value;
-  const file = value.slice(1);
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `${flag}: cannot read ${file === '-' ? 'standard input' : file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
   }
 }
 
