@@ -100,7 +100,8 @@ const MAX_BLOCKS = 50;
 /** Slack truncates or rejects messages much over ~12k characters of text; we stay under. */
 export const SLACK_TEXT_BUDGET = 12_000;
 const FALLBACK_MAX = 1000;
-const MAX_DIGEST_LINES = 40;
+// A digest is a summary: past this many lines a reader wants the console, not a longer message.
+const MAX_DIGEST_LINES = 25;
 
 // Emoji are real characters (not `:shortcodes:`) so the header can stay `emoji: false`.
 const SEVERITY_EMOJI: Readonly<Record<SeverityName, string>> = {
@@ -174,8 +175,8 @@ interface Budget {
 
 const BUDGETS: readonly Budget[] = [
   { description: SECTION_MAX, field: 600, digestLines: MAX_DIGEST_LINES },
-  { description: 1500, field: 300, digestLines: 20 },
-  { description: 500, field: 150, digestLines: 10 },
+  { description: 1500, field: 300, digestLines: 15 },
+  { description: 500, field: 150, digestLines: 8 },
 ];
 
 function isReplyKind(notification: Notification): boolean {

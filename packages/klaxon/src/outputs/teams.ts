@@ -106,9 +106,9 @@ interface Budget {
 }
 
 const BUDGETS: readonly Budget[] = [
-  { description: 2000, fact: 600, digestRows: 25 },
-  { description: 800, fact: 300, digestRows: 12 },
-  { description: 300, fact: 120, digestRows: 6 },
+  { description: 2000, fact: 600, digestRows: 15 },
+  { description: 800, fact: 300, digestRows: 10 },
+  { description: 300, fact: 120, digestRows: 5 },
 ];
 
 type Element = Record<string, unknown> & { type: string };
