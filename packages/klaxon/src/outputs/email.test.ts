@@ -8,6 +8,7 @@ import {
   escapeHtml,
 } from './email.js';
 import { DeliveryError } from './errors.js';
+import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackSmtp, startLoopbackSmtp } from './testdata/loopback-smtp.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
@@ -251,5 +252,39 @@ describe('email send (loopback SMTP server)', () => {
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error.retryable).toBe(true);
     expect(JSON.stringify([error.message, String(error.cause)])).not.toContain(PASSWORD);
+  });
+});
+
+describe('email golden files', () => {
+  const cases = goldenCases();
+  const config = {
+    type: 'email' as const,
+    to: ['secops@example.com', 'oncall@example.com'],
+    from: 'Klaxon <klaxon@example.com>',
+    smtp: 'smtp://klaxon:pw@mail.example.com:587',
+  };
+  const FIRST_MESSAGE = '<klaxon.0123456789abcdef0123456789abcdef01234567@example.com>';
+
+  it('covers at least 30 findings and leaves no stale file', () => {
+    expect(
+      new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key))).size,
+    ).toBeGreaterThanOrEqual(30);
+    expect(
+      staleGoldens(
+        'email',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    // Follow-ups reply to the first message, whose id the store kept as the thread reference.
+    const renderCtx = c.ctx.threadRef === undefined ? c.ctx : { ...c.ctx, threadRef: FIRST_MESSAGE };
+    const body = emailOutput.render(c.notification, config, renderCtx).body as EmailBody;
+    // Lines, so that a reviewer reads both parts as they are.
+    const readable = { ...body, text: body.text.split('\n'), html: body.html.split('\n') };
+    expect(readable).toEqual(golden('email', name, readable));
+    expect(body.subject.length).toBeLessThanOrEqual(EMAIL_SUBJECT_MAX + 4);
+    expect(body.subject).not.toMatch(/[\r\n]/);
   });
 });

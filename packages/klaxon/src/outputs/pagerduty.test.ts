@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeverityLabel } from '../findings/finding.js';
 import { DeliveryError } from './errors.js';
 import { PAGERDUTY_LIMITS, pagerDutyDedupKey, pagerDutyOutput, pagerDutySchema } from './pagerduty.js';
+import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
@@ -238,5 +239,33 @@ describe('pagerduty send (loopback Events API)', () => {
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error.retryable).toBe(true);
     expect(JSON.stringify([error.message, String(error.cause)])).not.toContain(ROUTING_KEY);
+  });
+});
+
+describe('pagerduty golden files', () => {
+  const cases = goldenCases();
+  const config = { type: 'pagerduty' as const, routingKey: ROUTING_KEY };
+
+  it('covers at least 30 findings and leaves no stale file', () => {
+    expect(
+      new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key))).size,
+    ).toBeGreaterThanOrEqual(30);
+    expect(
+      staleGoldens(
+        'pagerduty',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    const body = pagerDutyOutput.render(c.notification, config, c.ctx).body as Body;
+    expect(body).toEqual(golden('pagerduty', name, body));
+    expect(JSON.stringify(body)).not.toContain(ROUTING_KEY);
+    if (body.event_action === 'trigger') {
+      expect(body.payload.summary.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
+      expect(['critical', 'error', 'warning', 'info']).toContain(body.payload.severity);
+    }
+    expect(body.dedup_key.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
   });
 });

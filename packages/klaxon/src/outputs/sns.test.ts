@@ -21,6 +21,7 @@ import {
   snsSubject,
   truncateUtf8,
 } from './sns.js';
+import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
 const TOPIC = 'arn:aws:sns:us-west-2:884003976652:secops-findings';
@@ -273,5 +274,41 @@ describe('sns send (aws-sdk-client-mock)', () => {
     expect(failure).toBeInstanceOf(DeliveryError);
     expect((failure as DeliveryError).retryable).toBe(retryable);
     expect((failure as DeliveryError).message).toMatch(/^sns: /);
+  });
+});
+
+describe('sns golden files', () => {
+  const cases = goldenCases();
+  const text = { type: 'sns' as const, topicArn: TOPIC };
+  const chatbot = { type: 'sns' as const, topicArn: TOPIC, format: 'chatbot' as const };
+
+  it('covers at least 30 findings and leaves no stale file', () => {
+    expect(
+      new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key))).size,
+    ).toBeGreaterThanOrEqual(30);
+    expect(
+      staleGoldens(
+        'sns/text',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+    expect(
+      staleGoldens(
+        'sns/chatbot',
+        cases.map((c) => c.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+    const t = snsOutput.render(c.notification, text, c.ctx);
+    // Lines, so that a reviewer reads the message as a subscriber would.
+    const readable = { subject: t.meta?.subject, message: (t.body as string).split('\n') };
+    expect(readable).toEqual(golden('sns/text', name, readable));
+    expect(t.meta?.subject).toMatch(/^[\x21-\x7E][\x20-\x7E]{0,98}$/);
+    const b = snsOutput.render(c.notification, chatbot, c.ctx).body as Body;
+    expect(b).toEqual(golden('sns/chatbot', name, b));
+    expect(b.content.title.length).toBeLessThanOrEqual(CHATBOT_LIMITS.title);
+    expect(b.content.description.length).toBeLessThanOrEqual(CHATBOT_LIMITS.description);
   });
 });
