@@ -1,5 +1,19 @@
 export { KlaxonError, UsageError } from './errors.js';
 export {
+  type Actor,
+  consoleUrl,
+  type EventEnvelope,
+  type Finding,
+  FindingError,
+  type FindingSource,
+  parseFindings,
+  type ResourceSummary,
+  type Severity,
+  type SeverityLabel,
+  severityFromScore,
+} from './findings/index.js';
+export { generateSamples, type SampleOptions } from './samples/index.js';
+export {
   applyInputPath,
   applyInputTransformer,
   compileInputTransformer,
