@@ -29,6 +29,7 @@ describe('email config', () => {
         type: 'email',
         to: ['a@example.com'],
         from: 'Klaxon <k@example.com>',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Klaxon secret reference, not a JS template
         smtp: '${env:SMTP_URL}',
       }).success,
     ).toBe(true);

@@ -36,6 +36,7 @@ describe('sns config', () => {
     expect(snsSchema.safeParse({ type: 'sns', topicArn: `${TOPIC}.fifo`, format: 'chatbot' }).success).toBe(
       true,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Klaxon secret reference, not a JS template
     expect(snsSchema.safeParse({ type: 'sns', topicArn: '${ssm:/klaxon/topic}' }).success).toBe(true);
     expect(snsSchema.safeParse({ type: 'sns', topicArn: TOPIC, fromat: 'text' }).success).toBe(false);
     expect(snsSchema.safeParse({ type: 'sns', topicArn: 'secops-findings' }).success).toBe(false);
