@@ -151,7 +151,8 @@ export class Router {
 
   /**
    * Builds a router: compiles every enabled rule, stores the config silences (replacing config
-   * silences that left the file) and loads the run-time ones. `commit` replaces `store.commit`
+   * silences that left the file; skipped when `silences` is not given, as by operator commands
+   * that have no config) and loads every stored silence. `commit` replaces `store.commit`
    * (the server passes a group committer).
    */
   static async create(
@@ -164,13 +165,15 @@ export class Router {
     clock: Clock,
   ): Promise<Router> {
     const router = new Router(options.rules, store, clock, options.commit);
-    const now = clock.now();
-    const fromConfig = (options.silences ?? []).map((s, i) => configSilence(s, i, now));
-    const keep = new Set(fromConfig.map((s) => s.id));
-    for (const stored of await store.listSilences()) {
-      if (stored.origin === 'config' && !keep.has(stored.id)) await store.deleteSilence(stored.id);
+    if (options.silences !== undefined) {
+      const now = clock.now();
+      const fromConfig = options.silences.map((s, i) => configSilence(s, i, now));
+      const keep = new Set(fromConfig.map((s) => s.id));
+      for (const stored of await store.listSilences()) {
+        if (stored.origin === 'config' && !keep.has(stored.id)) await store.deleteSilence(stored.id);
+      }
+      for (const silence of fromConfig) await store.putSilence(silence);
     }
-    for (const silence of fromConfig) await store.putSilence(silence);
     await router.refreshSilences();
     return router;
   }

@@ -7,11 +7,11 @@
 /** When a rule speaks again about a finding it already announced. */
 export interface RenotifyPolicy {
   /** Triggers; default none (announce once). */
-  readonly on?: readonly ('severity-increase' | 'count-increase' | 'resolved')[];
+  readonly on?: readonly ('severity-increase' | 'count-increase' | 'resolved')[] | undefined;
   /** Re-announce when this many ms passed since the last announcement and the finding is seen again. */
-  readonly every?: number;
+  readonly every?: number | undefined;
   /** Minimum ms between two `count-increase` updates. */
-  readonly cooldown?: number;
+  readonly cooldown?: number | undefined;
 }
 
 /** Alertmanager-style grouping: findings with equal `by` labels become one digest. */
@@ -27,7 +27,7 @@ export interface GroupPolicy {
 /** An automated action as configured on a rule; route/ only plans it. */
 export interface ActionSpec {
   readonly type: string;
-  readonly dryRun?: boolean;
+  readonly dryRun?: boolean | undefined;
   readonly [option: string]: unknown;
 }
 
