@@ -383,6 +383,33 @@ describe('real GuardDuty events (../shared/samples/guardduty)', () => {
 
   it('has samples to read', () => expect(samples.length).toBeGreaterThan(10));
 
+  it('finds, given sample events, a quoted placeholder that reaches an object in one of them', () => {
+    const t: InputTransformer = {
+      inputPathsMap: { id: '$.detail.id', res: '$.detail.resource' },
+      inputTemplate: '{"id": "<id>", "resource": "<res>"}',
+    };
+    expect(findUndeliverableTemplate(t)).toBeUndefined(); // nothing provable from the template alone
+    const reason = findUndeliverableTemplate(
+      t,
+      samples.map(([, e]) => e),
+    );
+    expect(reason).toMatch(
+      /^EventBridge would silently drop some events, for example a "GuardDuty Finding" ".+" event: placeholder <res> is inside a quoted JSON string and its value is an object;/,
+    );
+    expect(
+      findUndeliverableTemplate(
+        email,
+        samples.map(([, e]) => e),
+      ),
+    ).toBeUndefined();
+    expect(
+      findUndeliverableTemplate(
+        webhook,
+        samples.map(([, e]) => e),
+      ),
+    ).toBeUndefined();
+  });
+
   it('delivers the e-mail text and the JSON webhook body for every sample', () => {
     expect(findUndeliverableTemplate(email)).toBeUndefined();
     expect(findUndeliverableTemplate(webhook)).toBeUndefined();

@@ -121,10 +121,16 @@ export function applyInputTransformer(
 
 /**
  * A static check for templates EventBridge accepts but would silently not deliver, for every event
- * or for some: returns the reason, or undefined when no such problem can be proven from the
- * transformer alone. It assumes the transformer is otherwise valid (see validateInputTransformer).
+ * or for some: returns the reason, or undefined when no such problem is found. Without
+ * `sampleEvents` it reports only what the transformer alone proves; with them (for example
+ * Klaxon's generated samples) it also reports a template that would drop one of those events,
+ * such as a quoted placeholder whose path reaches an object there. An invalid transformer gives
+ * undefined: validateInputTransformer reports it.
  */
-export function findUndeliverableTemplate(t: InputTransformer): string | undefined {
+export function findUndeliverableTemplate(
+  t: InputTransformer,
+  sampleEvents?: Iterable<unknown>,
+): string | undefined {
   if (typeof t !== 'object' || t === null || typeof t.inputTemplate !== 'string') return undefined;
   let compiled: { occurrences: readonly Occurrence[]; variables: ReadonlyMap<string, Variable> };
   try {
@@ -148,7 +154,46 @@ export function findUndeliverableTemplate(t: InputTransformer): string | undefin
       return `placeholder <${o.name}> is inside a quoted JSON string but its value is an object or a list; EventBridge would silently drop every event (put it outside the quotes).`;
     }
   }
+  return sampleEvents === undefined ? undefined : findUndeliveredSample(t, sampleEvents);
+}
+
+const SAMPLE_CONTEXT: TransformContext = {
+  ruleName: 'sample-rule',
+  ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/sample-rule',
+  ingestionTime: '2026-01-01T00:00:00Z',
+};
+
+function findUndeliveredSample(t: InputTransformer, sampleEvents: Iterable<unknown>): string | undefined {
+  let compiled: CompiledInputTransformer;
+  try {
+    compiled = compileInputTransformer(t);
+  } catch (err) {
+    if (err instanceof TransformError) return undefined;
+    throw err;
+  }
+  for (const event of sampleEvents) {
+    let result: TransformResult;
+    try {
+      result = compiled.apply(event, SAMPLE_CONTEXT);
+    } catch (err) {
+      if (err instanceof TransformError) continue; // not a JSON event: says nothing about the template
+      throw err;
+    }
+    if (!result.delivered) {
+      return `EventBridge would silently drop some events, for example ${describeSample(event)}: ${result.reason}`;
+    }
+  }
   return undefined;
+}
+
+function describeSample(event: unknown): string {
+  const e = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  const detail =
+    typeof e.detail === 'object' && e.detail !== null ? (e.detail as Record<string, unknown>) : {};
+  const parts = [e['detail-type'], detail.type].filter((v): v is string => typeof v === 'string');
+  return parts.length === 0
+    ? 'a sample event'
+    : `a ${parts.map((p) => JSON.stringify(p.slice(0, 100))).join(' ')} event`;
 }
 
 function compilePathsMap(map: unknown, targetId: string): Map<string, Variable> {
