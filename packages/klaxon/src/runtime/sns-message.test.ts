@@ -378,7 +378,7 @@ describe('fuzz', () => {
             expect(new URL(url).hostname).toMatch(/^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 });
