@@ -69,7 +69,11 @@ class Rejection extends KlaxonError {
 async function readBody(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    throw new Rejection(413, 'too-large', `request body is ${declared} bytes; the limit is ${limit} bytes`);
+    throw new Rejection(
+      413,
+      'too-large',
+      `request body is ${declared} bytes, over the limit of ${limit} bytes`,
+    );
   }
   if (request.body === null) return '';
   const reader = request.body.getReader();
@@ -295,7 +299,7 @@ export function createApp(deps: ServerDeps): Hono {
       await verifySnsMessage(msg, fetchCert);
     } catch (err) {
       if (err instanceof SnsMessageError) {
-        const status = /signature|certificate/i.test(err.message) ? 403 : 400;
+        const status = /signature|certificate|host/i.test(err.message) ? 403 : 400;
         return reject(c, 'sns', new Rejection(status, 'sns-invalid', err.message), text);
       }
       throw err;
