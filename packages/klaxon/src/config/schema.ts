@@ -240,7 +240,8 @@ const settingsSchema = z.strictObject({
         .describe('TCP port. Default 8787.'),
       token: z
         .string()
-        .min(16, { error: 'must be at least 16 characters' })
+        // A reference is shorter than the token it stands for; the resolved value is checked again.
+        .regex(new RegExp(`^(?:.{16,}|.*${REFERENCE}.*)$`, 's'), { error: 'must be at least 16 characters' })
         .optional()
         .describe('Bearer token required by the HTTP API; mandatory when host is not loopback.'),
     })

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { outputTypes } from '../outputs/index.js';
+import { configJsonSchema } from './index.js';
+
+const committed = new URL('../../schema/klaxon.schema.json', import.meta.url);
+
+describe('configJsonSchema', () => {
+  it('matches the committed packages/klaxon/schema/klaxon.schema.json (run `npm run schema` when this fails)', () => {
+    const onDisk = JSON.parse(readFileSync(committed, 'utf8'));
+    expect(onDisk, 'packages/klaxon/schema/klaxon.schema.json is stale: run `npm run schema`').toEqual(
+      configJsonSchema(),
+    );
+  });
+
+  it('describes the file as written: strict objects, text durations, one branch per output type', () => {
+    const schema = configJsonSchema() as {
+      additionalProperties: boolean;
+      properties: Record<
+        string,
+        { additionalProperties?: { oneOf?: { properties: { type: { const: string } } }[] } }
+      >;
+    };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual([
+      '$schema',
+      'accounts',
+      'outputs',
+      'rules',
+      'silences',
+      'settings',
+    ]);
+    const branches = schema.properties.outputs?.additionalProperties?.oneOf ?? [];
+    expect(branches.map((b) => b.properties.type.const)).toEqual(outputTypes.map((t) => t.type));
+    const text = JSON.stringify(schema);
+    expect(text).toContain('"pattern":"^(?:\\\\d+(?:\\\\.\\\\d+)?(?:ms|s|m|h|d|w))+$"');
+    // Every object with named properties is closed, so editors flag typos as the loader does.
+    const open: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if ('properties' in n && n.additionalProperties !== false) open.push(at);
+      for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
+    };
+    walk(schema, '#');
+    expect(open).toEqual([]);
+  });
+
+  it('keeps the documented defaults visible to editors', () => {
+    const text = JSON.stringify(configJsonSchema());
+    for (const d of [
+      '"default":"127.0.0.1"',
+      '"default":8787',
+      '"default":"30s"',
+      '"default":"5m"',
+      '"default":true',
+    ]) {
+      expect(text).toContain(d);
+    }
+  });
+
+  it('is plain JSON that a YAML language server can load', () => {
+    expect(parse(JSON.stringify(configJsonSchema()))).toEqual(configJsonSchema());
+  });
+});
