@@ -429,7 +429,7 @@ describe('slack send (loopback)', () => {
 });
 
 describe('slack golden files', () => {
-  const cases = goldenCases();
+  const cases = goldenCases({ generated: true });
 
   it('covers at least 30 sample findings and every notification kind', () => {
     const findings = new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key)));

@@ -366,7 +366,7 @@ describe('teams send (loopback)', () => {
 });
 
 describe('teams golden files', () => {
-  const cases = goldenCases();
+  const cases = goldenCases({ generated: true });
 
   it('has no stale golden files', () => {
     expect(

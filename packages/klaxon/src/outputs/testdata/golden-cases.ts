@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Finding } from '../../findings/finding.js';
 import { parseFindings } from '../../findings/parse.js';
 import type { Notification } from '../../route/notification.js';
+import { generateSamples } from '../../samples/index.js';
 import type { RenderContext } from '../output.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../../../../shared/samples/', import.meta.url));
@@ -46,6 +47,28 @@ export function sampleFindings(): { name: string; finding: Finding }[] {
   return out;
 }
 
+/**
+ * Generated samples (`generateSamples`, seed 1) that the shared files lack: the first GuardDuty
+ * type of every resource kind (EKS, ECS, Lambda, RDS, S3 object, snapshots, …) and every
+ * generated Security Hub ASFF and OCSF sample. Named `generated--<kind>--<type>`.
+ */
+export function generatedFindings(): { name: string; finding: Finding }[] {
+  const out: { name: string; finding: Finding }[] = [];
+  const seenKinds = new Set<string>();
+  for (const event of generateSamples({ seed: 1 })) {
+    const detail = event.detail as { resource?: { resourceType?: unknown } } | undefined;
+    const isGuardDuty = event['detail-type'] === 'GuardDuty Finding';
+    const kind = isGuardDuty ? String(detail?.resource?.resourceType ?? 'none') : event['detail-type'];
+    if (isGuardDuty && seenKinds.has(kind)) continue;
+    seenKinds.add(kind);
+    for (const finding of parseFindings(event)) {
+      const safe = (text: string) => text.replace(/[^A-Za-z0-9.-]+/g, '_');
+      out.push({ name: `generated--${safe(kind)}--${safe(finding.type)}`, finding });
+    }
+  }
+  return out;
+}
+
 function notification(name: string, fields: Omit<Notification, 'id' | 'output' | 'createdAt'>): Notification {
   return { id: `golden-${name}`, output: 'golden', createdAt: CREATED_AT, ...fields };
 }
@@ -58,13 +81,15 @@ function pick(all: { name: string; finding: Finding }[], suffix: string): Findin
 
 /**
  * All golden cases. `threadRef` is set on the follow-up kinds, as the store would after the first
- * message, so channels with threads render replies.
+ * message, so channels with threads render replies. With `generated`, every `generatedFindings()`
+ * finding is announced too (digests stay over the shared samples only).
  */
-export function goldenCases(): GoldenCase[] {
+export function goldenCases(options: { readonly generated?: boolean } = {}): GoldenCase[] {
   const all = sampleFindings();
   const ctx: RenderContext = { accountAliases: GOLDEN_ALIASES };
   const thread: RenderContext = { ...ctx, threadRef: '1764072000.000100' };
-  const cases: GoldenCase[] = all.map(({ name, finding }) => ({
+  const announced = options.generated === true ? [...all, ...generatedFindings()] : all;
+  const cases: GoldenCase[] = announced.map(({ name, finding }) => ({
     name,
     ctx,
     notification: notification(name, {
