@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Notification } from '../route/notification.js';
 import { DeliveryError } from './errors.js';
@@ -206,6 +207,54 @@ describe.each(rows)('output contract: %s', (type, output) => {
       }
     });
     expectNoSecret([printed], secrets, 'console output during render');
+  });
+
+  it('renders any finding text without throwing, to JSON, without secrets', () => {
+    const secrets = output.secrets(config);
+    const text = fc.string({ unit: 'binary', maxLength: 300 });
+    const label = fc.constantFrom('INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL' as const);
+    const kind = fc.constantFrom(
+      'new',
+      'escalation',
+      'update',
+      'repeat',
+      'resolved',
+      'digest',
+      'action-result' as const,
+    );
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        text,
+        text,
+        label,
+        fc.double({ noNaN: false }),
+        kind,
+        (title, desc, id, region, l, score, k) => {
+          const finding = testFinding({
+            title,
+            description: desc,
+            region,
+            severity: { score, label: l },
+            resources: [{ kind: id, id, details: { [id]: title } }],
+            actor: { ip: id, userAgent: desc },
+            firstSeen: title,
+            lastSeen: id,
+            consoleUrl: id,
+          });
+          const n = testNotification({
+            kind: k,
+            findings: [finding, finding],
+            action: { type: id, dryRun: false, status: 'failed', summary: desc },
+            previous: { severity: { score: 1, label: 'LOW' }, count: 1 },
+          });
+          const json = JSON.stringify(output.render(n, config, ctx));
+          expectNoSecret([json], secrets, 'render of arbitrary text');
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   if (fixture?.transport === 'http')
