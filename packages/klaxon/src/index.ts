@@ -1,3 +1,17 @@
+export {
+  type ActionConfig,
+  builtinConfig,
+  ConfigError,
+  configJsonSchema,
+  type KlaxonConfig,
+  loadConfig,
+  type OutputConfig,
+  parseConfig,
+  parseDuration,
+  Redactor,
+  type RuleConfig,
+  type SilenceConfig,
+} from './config/index.js';
 export { KlaxonError, UsageError } from './errors.js';
 export {
   type Actor,
