@@ -245,6 +245,18 @@ describe('email send (loopback SMTP server)', () => {
     expect(error.message).toBe('email: delivered to 1, rejected by the relay: secops@example.com');
   });
 
+  it('gives up, retryable, when the delivery is aborted', async () => {
+    const cfg = config();
+    const controller = new AbortController();
+    controller.abort();
+    const error = (await emailOutput
+      .send(emailOutput.render(testNotification(), cfg, ctx), cfg, { ...sendCtx(), signal: controller.signal })
+      .catch((e: unknown) => e)) as DeliveryError;
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.retryable).toBe(true);
+    expect(smtp.received).toHaveLength(0);
+  });
+
   it('retries when the relay cannot be reached', async () => {
     const cfg = { ...config(), smtp: `smtp://klaxon:${encodeURIComponent(PASSWORD)}@127.0.0.1:1` };
     const error = (await emailOutput
