@@ -23,6 +23,7 @@ import {
   type GroupRow,
   groupFromRow,
   instantMs,
+  leaseLength,
   type OutcomeUpdate,
   outcomeUpdate,
   positiveInteger,
@@ -94,12 +95,12 @@ export class MemoryStore implements Store {
     this.open();
     const nowMs = instantMs(now, 'now');
     positiveInteger(limit, 'limit');
-    positiveInteger(leaseMs, 'leaseMs');
+    const lease = leaseLength(leaseMs, 'leaseMs');
     const due = [...this.deliveries.values()]
       .filter((row) => row.state === 'pending' && row.claimable_ms <= nowMs)
       .sort((a, b) => a.claimable_ms - b.claimable_ms || compareText(a.id, b.id))
       .slice(0, limit);
-    for (const row of due) this.deliveries.set(row.id, { ...row, claimable_ms: nowMs + leaseMs });
+    for (const row of due) this.deliveries.set(row.id, { ...row, claimable_ms: nowMs + lease });
     return due.map(deliveryFromRow);
   }
 

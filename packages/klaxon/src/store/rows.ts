@@ -63,6 +63,11 @@ function text(value: unknown, path: string): string {
   return value;
 }
 
+function anyText(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw new StoreError(`${path}: expected a string`);
+  return value;
+}
+
 function optionalText(value: unknown, path: string): string | null {
   if (value === undefined) return null;
   if (typeof value !== 'string') throw new StoreError(`${path}: expected a string`);
@@ -72,6 +77,12 @@ function optionalText(value: unknown, path: string): string | null {
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw new StoreError(`${path}: expected one of ${allowed.join(', ')}, got ${preview(value)}`);
+}
+
+/** Validates a lease length in milliseconds, rounded up to a whole millisecond. */
+export function leaseLength(value: unknown, path: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+  throw new StoreError(`${path}: expected a positive number of milliseconds, got ${String(value)}`);
 }
 
 /** Validates a positive integer argument (limits). */
@@ -249,7 +260,7 @@ export function outcomeUpdate(row: DeliveryRow, outcome: DeliveryOutcome): Outco
         next_attempt_at: outcome.nextAttemptAt,
         next_attempt_ms: next,
         claimable_ms: next,
-        last_error: text(outcome.error, 'outcome.error'),
+        last_error: anyText(outcome.error, 'outcome.error'),
         ref: row.ref,
       };
     }
@@ -260,7 +271,7 @@ export function outcomeUpdate(row: DeliveryRow, outcome: DeliveryOutcome): Outco
         next_attempt_at: row.next_attempt_at,
         next_attempt_ms: row.next_attempt_ms,
         claimable_ms: row.next_attempt_ms,
-        last_error: text(outcome.error, 'outcome.error'),
+        last_error: anyText(outcome.error, 'outcome.error'),
         ref: row.ref,
       };
     default:

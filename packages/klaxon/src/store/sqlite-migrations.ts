@@ -46,6 +46,8 @@ export const MIGRATIONS: readonly Migration[] = [
         data TEXT NOT NULL,
         PRIMARY KEY (rule, key)
       ) WITHOUT ROWID;
+      -- Pruning walks these oldest first; without them every prune chunk would scan the table.
+      CREATE INDEX finding_states_by_seen ON finding_states (last_seen_ms);
 
       CREATE TABLE deliveries (
         id TEXT PRIMARY KEY,
@@ -78,6 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_ms INTEGER NOT NULL,
         PRIMARY KEY (finding_key, output)
       ) WITHOUT ROWID;
+      CREATE INDEX thread_refs_by_use ON thread_refs (updated_ms);
 
       CREATE TABLE digest_groups (
         key TEXT PRIMARY KEY,

@@ -93,6 +93,19 @@ describe('SqliteStore on disk', () => {
   });
 });
 
+describe('SqliteStore prune', () => {
+  it('removes a backlog larger than one chunk, in several writes', async () => {
+    const store = SqliteStore.open(dbPath());
+    const events = Array.from({ length: 12_345 }, (_, i) =>
+      archivedEvent(`e${i}`, { receivedAt: at(i % 100) }),
+    );
+    await store.commit({ events: [...events, archivedEvent('fresh', { receivedAt: at(10_000) })] });
+    expect(await store.prune(at(10_000), { events: 1000 })).toBe(12_345);
+    expect((await store.listEvents({})).map((e) => e.id)).toEqual(['fresh']);
+    await store.close();
+  });
+});
+
 describe('SqliteStore migrations', () => {
   it('migrates an empty file to the latest version and records it', async () => {
     const path = join(root, 'empty.db');

@@ -26,6 +26,7 @@ import {
   type GroupRow,
   groupFromRow,
   instantMs,
+  leaseLength,
   type OutcomeUpdate,
   outcomeUpdate,
   positiveInteger,
@@ -133,11 +134,11 @@ export class SqliteStore implements Store {
     this.assertOpen();
     const nowMs = instantMs(now, 'now');
     positiveInteger(limit, 'limit');
-    positiveInteger(leaseMs, 'leaseMs');
+    const lease = leaseLength(leaseMs, 'leaseMs');
     return this.write(() => {
       // Inside BEGIN IMMEDIATE: no other connection can write between the select and the update.
       const rows = this.sql.dueDeliveries.all({ now: nowMs, limit }) as DeliveryRow[];
-      this.sql.leaseDeliveries.run({ now: nowMs, limit, until: nowMs + leaseMs });
+      this.sql.leaseDeliveries.run({ now: nowMs, limit, until: nowMs + lease });
       return rows.map(deliveryFromRow);
     });
   }
@@ -315,21 +316,31 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** Deletes history older than the retention; pending and dead deliveries are never pruned. */
+  /**
+   * Deletes history older than the retention; pending and dead deliveries are never pruned.
+   * Rows go in chunks of PRUNE_CHUNK, one write each, so a large backlog never holds the write
+   * lock (and the event loop) long enough to stall ingestion.
+   */
   async prune(now: string, retention: Retention): Promise<number> {
     this.assertOpen();
-    const { events, sentDeliveries, audit, findingStates } = pruneCutoffs(now, retention);
-    return this.write(() => {
-      let removed = 0;
-      if (events !== undefined) removed += this.sql.pruneEvents.run(events).changes;
-      if (sentDeliveries !== undefined) removed += this.sql.pruneSent.run(sentDeliveries).changes;
-      if (audit !== undefined) removed += this.sql.pruneAudit.run(audit).changes;
-      if (findingStates !== undefined) {
-        removed += this.sql.pruneStates.run(findingStates).changes;
-        removed += this.sql.pruneThreads.run(findingStates).changes;
+    const cutoffs = pruneCutoffs(now, retention);
+    const steps: [Statement, number | undefined][] = [
+      [this.sql.pruneEvents, cutoffs.events],
+      [this.sql.pruneSent, cutoffs.sentDeliveries],
+      [this.sql.pruneAudit, cutoffs.audit],
+      [this.sql.pruneStates, cutoffs.findingStates],
+      [this.sql.pruneThreads, cutoffs.findingStates],
+    ];
+    let removed = 0;
+    for (const [statement, cutoff] of steps) {
+      if (cutoff === undefined) continue;
+      for (;;) {
+        const changes = await this.write(() => statement.run(cutoff, PRUNE_CHUNK).changes);
+        removed += changes;
+        if (changes < PRUNE_CHUNK) break;
       }
-      return removed;
-    });
+    }
+    return removed;
   }
 
   /** Commits the writes still queued, then closes the file; later calls fail. */
@@ -420,6 +431,8 @@ export class SqliteStore implements Store {
   }
 }
 
+const PRUNE_CHUNK = 5000;
+
 type Settled =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: unknown };
@@ -498,11 +511,22 @@ function prepare(db: BetterSqlite3.Database) {
     ),
     countDeliveries: db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state'),
     countEvents: db.prepare('SELECT status, count(*) AS n FROM events GROUP BY status'),
-    pruneEvents: db.prepare('DELETE FROM events WHERE received_ms < ?'),
-    pruneSent: db.prepare("DELETE FROM deliveries WHERE state = 'sent' AND updated_ms < ?"),
-    pruneAudit: db.prepare('DELETE FROM audit WHERE at_ms < ?'),
-    pruneStates: db.prepare('DELETE FROM finding_states WHERE last_seen_ms < ?'),
-    pruneThreads: db.prepare('DELETE FROM thread_refs WHERE updated_ms < ?'),
+    pruneEvents: db.prepare(
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_ms < ? LIMIT ?)',
+    ),
+    pruneSent: db.prepare(
+      'DELETE FROM deliveries WHERE rowid IN ' +
+        "(SELECT rowid FROM deliveries WHERE state = 'sent' AND updated_ms < ? LIMIT ?)",
+    ),
+    pruneAudit: db.prepare('DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_ms < ? LIMIT ?)'),
+    pruneStates: db.prepare(
+      'DELETE FROM finding_states WHERE (rule, key) IN ' +
+        '(SELECT rule, key FROM finding_states WHERE last_seen_ms < ? LIMIT ?)',
+    ),
+    pruneThreads: db.prepare(
+      'DELETE FROM thread_refs WHERE (finding_key, output) IN ' +
+        '(SELECT finding_key, output FROM thread_refs WHERE updated_ms < ? LIMIT ?)',
+    ),
   };
 }
 

@@ -52,14 +52,12 @@ const deliveryArb = fc
 const batchArb: fc.Arbitrary<CommitBatch> = fc.record(
   {
     events: fc.array(
-      fc
-        .record({ id: id('e'), t: time, rejected: fc.boolean() })
-        .map((e) =>
-          archivedEvent(e.id, {
-            receivedAt: e.t,
-            ...(e.rejected ? { status: 'rejected', reason: 'bad' } : {}),
-          }),
-        ),
+      fc.record({ id: id('e'), t: time, rejected: fc.boolean() }).map((e) =>
+        archivedEvent(e.id, {
+          receivedAt: e.t,
+          ...(e.rejected ? { status: 'rejected', reason: 'bad' } : {}),
+        }),
+      ),
       { maxLength: 2 },
     ),
     states: fc.array(
@@ -70,15 +68,13 @@ const batchArb: fc.Arbitrary<CommitBatch> = fc.record(
     ),
     deliveries: fc.array(deliveryArb, { maxLength: 3 }),
     groupAdds: fc.array(
-      fc
-        .record({ key: id('g'), f: id('f'), t: time })
-        .map((g) => ({
-          key: g.key,
-          rule: 'rule-a',
-          labels: { k: g.key },
-          finding: finding(g.f),
-          flushAt: g.t,
-        })),
+      fc.record({ key: id('g'), f: id('f'), t: time }).map((g) => ({
+        key: g.key,
+        rule: 'rule-a',
+        labels: { k: g.key },
+        finding: finding(g.f),
+        flushAt: g.t,
+      })),
       { maxLength: 3 },
     ),
     audit: fc.array(
@@ -170,15 +166,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(id('s'), time)
-      .map(
-        ([sid, t]): Op => ({
-          name: 'putSilence',
-          args: [sid, t],
-          run: (s) => s.putSilence(silence(sid, { createdAt: t })),
-        }),
-      ),
+    arbitrary: fc.tuple(id('s'), time).map(
+      ([sid, t]): Op => ({
+        name: 'putSilence',
+        args: [sid, t],
+        run: (s) => s.putSilence(silence(sid, { createdAt: t })),
+      }),
+    ),
   },
   {
     weight: 1,

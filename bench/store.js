@@ -1,0 +1,95 @@
+// Store commit throughput: how many routed events per second SqliteStore can acknowledge.
+// Each event commits what the router writes for it: the archived body, one finding state and two
+// deliveries whose notifications carry the whole finding. Run after `npm run build`:
+//   node bench/store.js [events]
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../packages/klaxon/dist/store/sqlite.js';
+
+const total = Number(process.argv[2] ?? 20000);
+const samplesDir = new URL('../../shared/samples/guardduty/', import.meta.url);
+const samples = readdirSync(samplesDir)
+  .filter((name) => name.endsWith('.json'))
+  .map((name) => readFileSync(new URL(name, samplesDir), 'utf8'));
+
+function batchFor(i) {
+  const body = samples[i % samples.length];
+  const event = JSON.parse(body);
+  const now = new Date().toISOString();
+  const key = `${event.detail?.arn ?? 'arn'}-${i}`;
+  const finding = {
+    key,
+    source: 'guardduty',
+    product: 'GuardDuty',
+    type: event.detail?.type ?? 'x',
+    title: event.detail?.title ?? 'x',
+    description: event.detail?.description ?? '',
+    severity: { score: event.detail?.severity ?? 5, label: 'MEDIUM' },
+    account: event.account,
+    region: event.region,
+    partition: 'aws',
+    count: 1,
+    resources: [],
+    sample: true,
+    raw: event.detail,
+    event,
+  };
+  const deliveries = ['hook', 'file'].map((output) => {
+    const id = `n-${i}-${output}`;
+    return {
+      id,
+      output,
+      rule: 'rule-a',
+      findingKey: key,
+      notification: { id, kind: 'new', rule: 'rule-a', output, findings: [finding], createdAt: now },
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+  });
+  return {
+    events: [{ id: `r-${i}`, eventId: event.id, receivedAt: now, via: 'http', status: 'accepted', body }],
+    states: [
+      {
+        rule: 'rule-a',
+        key,
+        firstNotifiedAt: now,
+        lastNotifiedAt: now,
+        lastSeenAt: now,
+        severity: finding.severity,
+        count: 1,
+        lastKind: 'new',
+        notifications: 1,
+      },
+    ],
+    deliveries,
+  };
+}
+
+async function run(label, synchronous, inFlight) {
+  const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-store-'));
+  const store = SqliteStore.open(join(dir, 'bench.db'), { synchronous });
+  const batches = Array.from({ length: total }, (_, i) => batchFor(i));
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (next < total) await store.commit(batches[next++]);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stats = await store.stats();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (stats.events.accepted !== total) throw new Error(`lost events: ${stats.events.accepted} of ${total}`);
+  console.log(
+    `${label.padEnd(40)} ${String(Math.round(total / seconds)).padStart(7)} events/s  (${total} events, ${seconds.toFixed(2)} s)`,
+  );
+}
+
+await run('synchronous=full,   1 in flight', 'full', 1);
+await run('synchronous=full,   32 in flight', 'full', 32);
+await run('synchronous=normal, 1 in flight', 'normal', 1);
+await run('synchronous=normal, 32 in flight', 'normal', 32);
