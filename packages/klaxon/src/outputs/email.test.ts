@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   EMAIL_SUBJECT_MAX,
@@ -250,11 +252,32 @@ describe('email send (loopback SMTP server)', () => {
     const controller = new AbortController();
     controller.abort();
     const error = (await emailOutput
-      .send(emailOutput.render(testNotification(), cfg, ctx), cfg, { ...sendCtx(), signal: controller.signal })
+      .send(emailOutput.render(testNotification(), cfg, ctx), cfg, {
+        ...sendCtx(),
+        signal: controller.signal,
+      })
       .catch((e: unknown) => e)) as DeliveryError;
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error.retryable).toBe(true);
     expect(smtp.received).toHaveLength(0);
+  });
+
+  it('stops waiting, retryable, when aborted in mid-send', async () => {
+    // A relay that accepts the connection and never greets.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as AddressInfo;
+    const cfg = { ...config(), smtp: `smtp://127.0.0.1:${port}` };
+    const controller = new AbortController();
+    const sending = emailOutput.send(emailOutput.render(testNotification(), cfg, ctx), cfg, {
+      ...sendCtx(),
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    const error = (await sending.catch((e: unknown) => e)) as DeliveryError;
+    silent.close();
+    expect(error.message).toBe('email: aborted while sending');
+    expect(error.retryable).toBe(true);
   });
 
   it('retries when the relay cannot be reached', async () => {

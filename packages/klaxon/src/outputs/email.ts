@@ -365,21 +365,33 @@ async function send(payload: Payload, config: EmailConfig, ctx: SendContext): Pr
       cause: redactedCause(error, new Redactor(secrets)),
     });
   }
-  const abort = () => transport.close();
+  // nodemailer cannot cancel a send in flight: on abort, stop waiting (the connection is closed
+  // when it next speaks or times out). A message that still got through is resent by the retry
+  // with the same Message-ID.
+  let abort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    abort = () => {
+      transport.close();
+      reject(new DeliveryError('email: aborted while sending', { retryable: true }));
+    };
+  });
   ctx.signal.addEventListener('abort', abort, { once: true });
   const messageId = emailMessageId(ctx.idempotencyKey, body.from);
   try {
-    const info = await transport.sendMail({
-      from: body.from,
-      to: [...body.to],
-      subject: body.subject,
-      text: body.text,
-      html: body.html,
-      messageId,
-      ...(body.inReplyTo === undefined ? {} : { inReplyTo: body.inReplyTo }),
-      ...(body.references === undefined ? {} : { references: body.references }),
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
-    });
+    const info = await Promise.race([
+      transport.sendMail({
+        from: body.from,
+        to: [...body.to],
+        subject: body.subject,
+        text: body.text,
+        html: body.html,
+        messageId,
+        ...(body.inReplyTo === undefined ? {} : { inReplyTo: body.inReplyTo }),
+        ...(body.references === undefined ? {} : { references: body.references }),
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      }),
+      aborted,
+    ]);
     const rejected = (info.rejected ?? []).map((r) => (typeof r === 'string' ? r : r.address));
     if (rejected.length > 0) {
       // Some recipients got it: retrying would send them a duplicate, so this is final and visible.
