@@ -42,7 +42,7 @@ const BAD: Record<string, string> = {
   'bad.renotify-unknown-change.yaml':
     'rules[0].renotify.on[1]: expected one of: severity-increase, count-increase, resolved',
   'bad.group-unknown-label.yaml':
-    'rules[0].group.by[1]: expected one of: account, region, type, severity, source, product, resource, rule',
+    'rules[0].group.by[1]: expected one of: account, region, type, severity, source, product, resource, rule, partition, ..., or a dotted event path such as detail.resource.resourceType',
   'bad.group-zero-interval.yaml': 'rules[0].group.interval: must be longer than 0',
   'bad.transform-bad-path.yaml':
     'rules[0].transform: InputPathsMap value for key "id" of target a "detail.id" is not a valid JSON path: it must start with "$".',
@@ -236,10 +236,23 @@ settings: { server: { port: -1 } }
       [
         "outputs.screen.formt: unknown key (did you mean 'format'?)",
         "rules[0].notfiy: unknown key (did you mean 'notify'?)",
-        'rules[0].group.by[0]: expected one of: account, region, type, severity, source, product, resource, rule',
+        'rules[0].group.by[0]: expected one of: account, region, type, severity, source, product, resource, rule, partition, ..., or a dotted event path such as detail.resource.resourceType',
         'rules[0].group.wait: a duration needs a unit: write 30s, 30m or 30h, not a bare number',
         'settings.server.port: expected a port number 0–65535',
       ].join('\n'),
+    );
+  });
+
+  it('groups by finding labels, `...`, or dotted event paths, never through __proto__', () => {
+    const rule = (by: string) =>
+      `outputs: { s: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [s], group: { by: [${by}] } }]`;
+    expect(parseConfig(rule('account, "...", detail.resource.resourceType'), 'g.yaml').rules[0]?.group).toEqual({
+      by: ['account', '...', 'detail.resource.resourceType'],
+      wait: 30_000,
+      interval: 300_000,
+    });
+    expect(() => parseConfig(rule('detail.__proto__.polluted'), 'g.yaml')).toThrow(
+      /^rules\[0\]\.group\.by\[0\]: expected one of: account, /,
     );
   });
 

@@ -86,7 +86,17 @@ export const GROUP_LABELS = [
   'product',
   'resource',
   'rule',
+  'partition',
 ] as const;
+
+/**
+ * A `group.by` entry: a finding label, `...` (every finding label, as Alertmanager's `group_by:
+ * ['...']`), or a dotted path into the event such as `detail.resource.resourceType`. Paths never
+ * step through `__proto__`, `constructor` or `prototype`.
+ */
+const GROUP_BY_RE = new RegExp(
+  `^(?:${GROUP_LABELS.join('|')}|\\.\\.\\.|(?!(?:.*\\.)?(?:__proto__|constructor|prototype)(?:\\.|$))[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+)$`,
+);
 /** Changes that may re-announce an already announced finding. */
 export const RENOTIFY_ON = ['severity-increase', 'count-increase', 'resolved'] as const;
 /** Security Hub workflow statuses (BatchUpdateFindings `Workflow.Status`). */
@@ -199,7 +209,11 @@ const ruleSchema = z.strictObject({
   group: z
     .strictObject({
       by: z
-        .array(z.enum(GROUP_LABELS, { error: `expected one of: ${GROUP_LABELS.join(', ')}` }))
+        .array(
+          z.string().regex(GROUP_BY_RE, {
+            error: `expected one of: ${GROUP_LABELS.join(', ')}, ..., or a dotted event path such as detail.resource.resourceType`,
+          }),
+        )
         .default([])
         .describe('Labels whose values form a group; empty: one group per rule.'),
       wait: duration('How long to collect a new group before its first digest. Default 30s.').prefault('30s'),
