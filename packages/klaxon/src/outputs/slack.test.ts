@@ -275,6 +275,26 @@ describe('slack escaping', () => {
     }
   });
 
+  it('keeps 100 KB of hostile text inert and within Slack limits', () => {
+    const text = '<!channel> <@U123> <https://evil.example|bank> *x* \u202E&'.repeat(2000);
+    expect(text.length).toBeGreaterThan(100_000);
+    for (const kind of ['new', 'update', 'digest'] as const) {
+      const n = testNotification({
+        kind,
+        findings: [hostileFinding(text)],
+        group: { key: 'g', labels: { type: text } },
+      });
+      const body = slackOutput.render(n, bot, { ...ctx, threadRef: '1700000000.000001' }).body as Body;
+      expect(JSON.stringify(body)).not.toMatch(BIDI);
+      expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
+      for (const t of textObjects(body)) {
+        expect(t.text.length).toBeLessThanOrEqual(3000);
+        if (t.type === 'mrkdwn') expect(t.text).not.toMatch(/<[!@#]|<https:\/\/evil|&(?!amp;|lt;|gt;)/);
+      }
+      expect(body.blocks[0].type === 'header' ? body.blocks[0].text.text.length : 0).toBeLessThanOrEqual(150);
+    }
+  });
+
   it('neutralises mentions, spoofed links, emphasis and bidi controls', () => {
     expect(escapeMrkdwn('<!channel> <@U123> <#C123|general>')).toBe(
       '&lt;!channel&gt; &lt;@U123&gt; &lt;#C123|general&gt;',

@@ -161,8 +161,9 @@ function field(fact: Fact, max: number): TextObject {
 /** `<https://…|text>` for a console URL that `safeConsoleUrl` accepted, else the text alone. */
 function link(url: string | undefined, escapedText: string): string {
   if (url === undefined) return escapedText;
-  // `|` and `>` end the URL part of a Slack link; a normalised console URL has neither, but be sure.
-  const safe = url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
+  // `|` and `>` end the URL part of a Slack link; a normalised console URL has neither, but be
+  // sure. `&` is written `&amp;` like everywhere in mrkdwn (Slack's own canonical form of a link).
+  const safe = url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C').replace(/&/g, '&amp;');
   return `<${safe}|${escapedText}>`;
 }
 

@@ -269,6 +269,25 @@ describe('teams escaping', () => {
     }
   });
 
+  it('keeps 100 KB of hostile text inert and under 28 KB', () => {
+    const text = '[click](https://evil.example) <script>x</script> **b** &#8238; \u202E'.repeat(1600);
+    expect(text.length).toBeGreaterThan(100_000);
+    for (const cfg of [config, legacy]) {
+      for (const kind of ['new', 'update', 'digest'] as const) {
+        const n = testNotification({
+          kind,
+          findings: [hostileFinding(text)],
+          group: { key: 'g', labels: { type: text } },
+        });
+        const body = teamsOutput.render(n, cfg, ctx).body as Body;
+        expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+        expect(JSON.stringify(body)).not.toMatch(BIDI);
+        for (const t of visibleTexts(body)) expect(t).not.toMatch(/[<>[\]*`]|&#?[A-Za-z0-9]+;/);
+        if (cfg === config) expect(adaptiveCardProblems(card(body))).toEqual([]);
+      }
+    }
+  });
+
   it('neutralises links, emphasis, HTML, entities and bidi controls', () => {
     expect(escapeTeams('[click](https://evil.example)')).toBe('［click］(https://evil.example)');
     expect(escapeTeams('<script>x</script> <https://evil.example>')).toBe(
