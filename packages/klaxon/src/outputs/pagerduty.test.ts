@@ -127,6 +127,13 @@ describe('pagerduty render', () => {
     );
   });
 
+  it('falls back to the default summary when the template renders nothing', () => {
+    const n = testNotification({ template: '{{finding.nothing}} \u202E' });
+    expect((pagerDutyOutput.render(n, config, ctx).body as Body).payload.summary).toMatch(
+      /^High GuardDuty finding in prod/,
+    );
+  });
+
   it('keeps hostile text inert: no controls, bounded sizes, no foreign links', () => {
     for (const hostile of [...HOSTILE_STRINGS, 'x'.repeat(100_000)]) {
       const finding = { ...hostileFinding(hostile), consoleUrl: `https://evil.example/${hostile}` };

@@ -86,13 +86,15 @@ function timestampOf(notification: Notification, finding: Finding | undefined): 
 
 function summaryOf(notification: Notification, ctx: RenderContext): string {
   if (notification.template !== undefined) {
-    return text(
+    const own = text(
       renderTemplate(notification.template, notification, {
         escape: (v) => oneLine(stripInvisible(v)),
         accountAliases: ctx.accountAliases,
       }),
       PAGERDUTY_LIMITS.summary,
     );
+    // PagerDuty refuses an empty summary: a template that renders to nothing gets the default.
+    if (own !== '') return own;
   }
   const findings = notification.findings;
   const first = findings[0];

@@ -110,6 +110,11 @@ describe('sns render (text)', () => {
     expect(snsOutput.render(n, config, ctx).body).toBe('GuardDuty finding i-1 in 884003976652');
   });
 
+  it('falls back to the default message when a template renders nothing', () => {
+    const n = testNotification({ template: '{{finding.nothing}}\n' });
+    expect(snsOutput.render(n, config, ctx).body).toMatch(/^New finding — High GuardDuty finding/);
+  });
+
   it('keeps the message under 256 KiB, truncating visibly by bytes', () => {
     const n = testNotification({ transformed: '☃'.repeat(100_000) }); // 300,000 bytes
     const { body, meta } = snsOutput.render(n, config, ctx);

@@ -278,7 +278,13 @@ function render(notification: Notification, config: SnsConfig, ctx: RenderContex
   }
   const subject = snsSubject(subjectLine(notification, ctx, '[Klaxon]', 200));
   meta.subject = subject;
-  const message = truncateUtf8(plainTextBody(notification, ctx), SNS_LIMITS.messageBytes - bytes(subject));
+  let text = plainTextBody(notification, ctx);
+  if (text.trim() === '') {
+    // SNS refuses an empty message: a template or transformer that renders to nothing gets the default.
+    const { template: _t, transformed: _x, ...plain } = notification;
+    text = plainTextBody(plain, ctx);
+  }
+  const message = truncateUtf8(text, SNS_LIMITS.messageBytes - bytes(subject));
   return { body: message, meta };
 }
 
