@@ -21,10 +21,10 @@ function satisfies(branch: Branch, i: number, membership: Membership, fields: Ev
   const leaves = fields.get(condition.path) ?? [];
   for (const leaf of leaves) {
     if (!condition.tests.some((t) => testValue(t, leaf.value))) continue;
-    const joined = joinMembership(membership, leaf.membership);
+    const joined = joinMembership(membership, leaf.position);
     if (joined !== undefined && satisfies(branch, i + 1, joined, fields)) return true;
   }
-  if (condition.absent && !leaves.some((leaf) => joinMembership(membership, leaf.membership) !== undefined)) {
+  if (condition.absent && !leaves.some((leaf) => joinMembership(membership, leaf.position) !== undefined)) {
     return satisfies(branch, i + 1, membership, fields);
   }
   return false;

@@ -1,22 +1,34 @@
 import { type Branch, CompiledPattern, compilePattern, type PatternOptions } from './compile.js';
-import {
-  type EventField,
-  type EventFields,
-  flattenEvent,
-  joinMembership,
-  type Membership,
-  readEvent,
-} from './event.js';
+import { type EventField, type EventFields, flattenEvent, joinMembership, type Membership } from './event.js';
+import { scanEventText, type WantedNode, wantedTree } from './event-text.js';
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
 /**
- * The multi-rule matcher is an index from (path, operator operand) to the rule branches that use it.
- * Matching an event walks only the event paths some rule mentions, looks each leaf up in hash maps
- * (exact values, case-folded values, prefixes and suffixes by length), counts per branch how many
- * of its required conditions were hit, and only branches whose every required condition was hit go
- * on to the array-consistency check. The cost is one pass over the relevant leaves plus the work of
- * the branches that nearly match, not a loop over rules.
+ * The multi-rule matcher is an index from (path, operand) to the rule branches that use it.
+ * Matching an event reads only the event paths some rule mentions (from JSON text, without building
+ * the rest of the event), looks each leaf up in hash maps (exact values, case-folded values,
+ * prefixes and suffixes by length), and counts per branch how many of its indexed conditions were
+ * hit. Only a branch whose every indexed condition was hit goes on: its other conditions (operators
+ * that match most values and so make poor index keys: anything-but, numeric, cidr, wildcard, and
+ * exists:false) are then tested on the leaves of their paths, followed by the array-consistency
+ * check. So the cost is one pass over the relevant leaves plus the work of the branches that nearly
+ * match, not a loop over rules; only branches with no indexable condition at all are tried on every
+ * event.
  */
+
+/** Operators whose operand is a good hash key (few values pass each). */
+const INDEXABLE = new Set<ValueTest['kind']>([
+  'exact-string',
+  'exact-ip',
+  'exact-number',
+  'exact-literal',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'prefix-ignore-case',
+  'suffix-ignore-case',
+  'exists',
+]);
 
 interface Rule {
   readonly name: string;
@@ -28,8 +40,10 @@ interface Rule {
 interface BranchState {
   readonly rule: Rule;
   readonly branch: Branch;
-  /** Conditions without exists:false: each must be hit by some leaf. */
+  /** Indexed conditions: each must be hit by some leaf for the branch to be considered. */
   readonly required: number;
+  /** Conditions tested directly on candidate branches (see the note at the top). */
+  readonly direct: readonly number[];
   /** Where this branch's hits are stored in the index, so removal can find them. */
   readonly postings: Hit[][];
   stamp: number;
@@ -101,10 +115,7 @@ class PathIndex {
   readonly foldedPrefixes = new AffixIndex();
   readonly foldedSuffixes = new AffixIndex();
   readonly exists: Hit[] = [];
-  /** Operators that match most values (anything-but, numeric, cidr, wildcard): tested one by one. */
-  readonly scanned: { test: ValueTest; hits: Hit[] }[] = [];
-  /** Conditions with exists:false at this path (kept so the path is always read from events). */
-  absentUsers = 0;
+  /** Conditions (of any kind) at this path: the index is dropped when none is left. */
   users = 0;
 
   add(test: ValueTest, hit: Hit): Hit[] {
@@ -130,11 +141,8 @@ class PathIndex {
       case 'exists':
         this.exists.push(hit);
         return this.exists;
-      default: {
-        const entry = { test, hits: [hit] };
-        this.scanned.push(entry);
-        return entry.hits;
-      }
+      default:
+        throw new Error(`operator ${test.kind} is not indexed`);
     }
   }
 
@@ -149,8 +157,6 @@ class PathIndex {
     this.suffixes.prune();
     this.foldedPrefixes.prune();
     this.foldedSuffixes.prune();
-    for (let i = this.scanned.length - 1; i >= 0; i--)
-      if (this.scanned[i]?.hits.length === 0) this.scanned.splice(i, 1);
   }
 
   /** Calls `out` with every hit list whose operand the leaf satisfies. */
@@ -180,7 +186,6 @@ class PathIndex {
       const exact = this.literals.get(value);
       if (exact !== undefined) out(exact);
     }
-    for (const entry of this.scanned) if (testValue(entry.test, value)) out(entry.hits);
   }
 }
 
@@ -236,10 +241,13 @@ export class PatternMatcher {
 
   private index(rule: Rule, branch: Branch): BranchState {
     this.wantedCache = undefined;
+    this.wantedTreeCache = undefined;
+    const indexed = branch.map((c) => !c.absent && c.tests.every((t) => INDEXABLE.has(t.kind)));
     const state: BranchState = {
       rule,
       branch,
-      required: branch.filter((c) => !c.absent).length,
+      required: indexed.filter(Boolean).length,
+      direct: indexed.flatMap((isIndexed, i) => (isIndexed ? [] : [i])),
       postings: [],
       stamp: -1,
       hitCount: 0,
@@ -248,7 +256,7 @@ export class PatternMatcher {
     branch.forEach((condition, i) => {
       const path = this.pathIndex(condition.path);
       path.users++;
-      if (condition.absent) path.absentUsers++;
+      if (!indexed[i]) return;
       const hit: Hit = { state, condition: i };
       for (const test of condition.tests) state.postings.push(path.add(test, hit));
     });
@@ -273,6 +281,7 @@ export class PatternMatcher {
 
   private unindex(rule: Rule): void {
     this.wantedCache = undefined;
+    this.wantedTreeCache = undefined;
     for (const state of rule.branches) {
       for (const postings of state.postings) {
         for (let i = postings.length - 1; i >= 0; i--)
@@ -283,7 +292,6 @@ export class PatternMatcher {
         const path = this.paths.get(condition.path);
         if (path === undefined) continue;
         path.users--;
-        if (condition.absent) path.absentUsers--;
         if (path.users === 0) this.paths.delete(condition.path);
         let dot = -1;
         do {
@@ -306,7 +314,11 @@ export class PatternMatcher {
   /** Names of the patterns the event (JSON text or parsed value) matches, in the order they were added. */
   match(event: unknown): string[] {
     if (this.rules.size === 0) return [];
-    const fields = flattenEvent(readEvent(event), this.wantedPaths());
+    const wanted = this.wantedPaths();
+    const fields =
+      typeof event === 'string'
+        ? scanEventText(event, this.wantedTreeCache ?? this.buildTree(wanted), wanted)
+        : flattenEvent(event, wanted);
     const stamp = ++this.stamp;
     const touched: BranchState[] = [];
     for (const [path, leaves] of fields) {
@@ -325,7 +337,7 @@ export class PatternMatcher {
             const list = state.hits[hit.condition];
             if (list === undefined) {
               state.hits[hit.condition] = [leaf];
-              if (!(state.branch[hit.condition]?.absent ?? false)) state.hitCount++;
+              state.hitCount++;
             } else if (list[list.length - 1] !== leaf) {
               list.push(leaf);
             }
@@ -353,16 +365,39 @@ export class PatternMatcher {
   }
 
   private wantedCache: ReadonlySet<string> | undefined;
+  private wantedTreeCache: WantedNode | undefined;
 
   private wantedPaths(): ReadonlySet<string> {
     // Rebuilt on the first match after the rule set changed.
     this.wantedCache ??= new Set(this.prefixes.keys());
     return this.wantedCache;
   }
+
+  private buildTree(paths: ReadonlySet<string>): WantedNode {
+    this.wantedTreeCache = wantedTree(paths);
+    return this.wantedTreeCache;
+  }
 }
 
-// The array-consistency check over the leaves that hit each condition (see evaluate.ts for the plain form).
+// Completes a candidate: tests its direct conditions on the leaves of their paths, then runs the
+// array-consistency search over the leaves that passed each condition (see evaluate.ts for the
+// plain form of the same search).
 function consistent(state: BranchState, fields: EventFields): boolean {
+  for (const i of state.direct) {
+    const condition = state.branch[i];
+    if (condition === undefined) continue;
+    const passing: EventField[] = [];
+    for (const leaf of fields.get(condition.path) ?? []) {
+      for (const test of condition.tests) {
+        if (testValue(test, leaf.value)) {
+          passing.push(leaf);
+          break;
+        }
+      }
+    }
+    if (passing.length === 0 && !condition.absent) return false;
+    state.hits[i] = passing;
+  }
   return search(state, 0, [], fields);
 }
 
@@ -372,14 +407,14 @@ function search(state: BranchState, i: number, membership: Membership, fields: E
   const hits = state.hits[i];
   if (hits !== undefined) {
     for (const leaf of hits) {
-      const joined = joinMembership(membership, leaf.membership);
+      const joined = joinMembership(membership, leaf.position);
       if (joined !== undefined && search(state, i + 1, joined, fields)) return true;
     }
   }
   if (!condition.absent) return false;
   const leaves = fields.get(condition.path);
   if (leaves !== undefined) {
-    for (const leaf of leaves) if (joinMembership(membership, leaf.membership) !== undefined) return false;
+    for (const leaf of leaves) if (joinMembership(membership, leaf.position) !== undefined) return false;
   }
   return search(state, i + 1, membership, fields);
 }

@@ -1,0 +1,252 @@
+// `npm run bench:patterns`: events/second from JSON text to matched rule names, per rule family,
+// for Klaxon's PatternMatcher (the built code in packages/klaxon/dist) and, in the same run, for
+// serverless-offline-aws-eventbridge's matcher. Prints one JSON document on stdout; progress on stderr.
+//
+//   node bench/patterns.js [--data FILE.jsonl[.gz]] [--rules DIR] [--events N] [--baseline-seconds S]
+//
+// Without --data, a deterministic citylots2-shaped file is generated into bench/data/ (gitignored).
+// Without --rules, bench/patterns-rules/ is used (one JSON file per family: {name: pattern}).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { gunzipSync } from 'node:zlib';
+import { CITYLOTS2_EVENTS, writeCitylots2, writeRules } from './patterns-data.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+
+// Targets from the issue: aws/event-ruler (Java, behind EventBridge) does 158,000–357,000 events/s
+// per family on citylots2 on this machine class.
+const JAVA_LOW = 158_000;
+const JAVA_HIGH = 357_000;
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    rules: { type: 'string' },
+    events: { type: 'string' },
+    'baseline-seconds': { type: 'string', default: '3' },
+  },
+});
+
+function log(message) {
+  process.stderr.write(`bench:patterns: ${message}\n`);
+}
+
+// A forced collection makes the heap figure of the compiled rules mean something.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+const dist = join(root, 'packages/klaxon/dist/patterns/index.js');
+if (!existsSync(dist)) {
+  log(`${dist} is missing: run 'npm run build' first`);
+  process.exit(2);
+}
+const { PatternMatcher, compilePattern } = await import(pathToFileURL(dist).href);
+
+// ---------------------------------------------------------------------------------------------- data
+let dataFile = args.data;
+if (dataFile === undefined) {
+  dataFile = join(here, 'data/citylots2.jsonl');
+  if (!existsSync(dataFile)) {
+    log(`generating ${CITYLOTS2_EVENTS} events into ${dataFile} …`);
+    await writeCitylots2(dataFile);
+  }
+}
+const raw = readFileSync(dataFile);
+const text = (dataFile.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+let events = text.split('\n').filter((line) => line.length > 0);
+if (args.events !== undefined) events = events.slice(0, Number(args.events));
+const avgBytes = Math.round(events.reduce((n, e) => n + Buffer.byteLength(e), 0) / events.length);
+log(`${events.length} events, ${avgBytes} bytes on average`);
+
+let rulesDir = args.rules;
+if (rulesDir === undefined) {
+  rulesDir = join(here, 'patterns-rules');
+  if (!existsSync(rulesDir)) writeRules(rulesDir);
+}
+const families = readdirSync(rulesDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => ({ family: basename(f, '.json'), rules: JSON.parse(readFileSync(join(rulesDir, f), 'utf8')) }))
+  .sort(
+    (a, b) => Object.keys(a.rules).length - Object.keys(b.rules).length || a.family.localeCompare(b.family),
+  );
+
+// ---------------------------------------------------------------------------------------------- klaxon
+function klaxonRun(rules) {
+  const matcher = new PatternMatcher({ maxLength: 4096 });
+  for (const [name, pattern] of Object.entries(rules)) matcher.add(name, pattern);
+  // Warm-up, so the JIT has compiled the hot path before the clock starts.
+  for (let i = 0; i < Math.min(20_000, events.length); i++) matcher.match(events[i]);
+  let matches = 0;
+  let eventsMatched = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < events.length; i++) {
+    const names = matcher.match(events[i]);
+    if (names.length > 0) {
+      eventsMatched++;
+      matches += names.length;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return {
+    matcher,
+    eventsPerSecond: Math.round(events.length / seconds),
+    seconds: round(seconds),
+    eventsMatched,
+    matches,
+  };
+}
+
+// ------------------------------------------------------------------------------- serverless-offline
+// Its matcher is a method of the Serverless plugin class; the plugin is created without running its
+// constructor (which needs a Serverless instance), and `verifyIsSubscribed` is called the way the
+// plugin's own invokeSubscribers does: once per subscriber per event. That plugin only reads
+// `source`, `detail-type` and `detail`, so each event is sent as an entry whose Detail is the event
+// text and each rule as a subscriber whose pattern is {detail: rule}.
+let baseline;
+try {
+  const require = createRequire(join(root, 'package.json'));
+  const Plugin = require('serverless-offline-aws-eventbridge');
+  const version = require('serverless-offline-aws-eventbridge/package.json').version;
+  const plugin = Object.create(Plugin.prototype);
+  if (typeof plugin.verifyIsSubscribed !== 'function')
+    throw new Error('verifyIsSubscribed is not a function');
+  baseline = { version, plugin };
+} catch (err) {
+  baseline = { error: `cannot load serverless-offline-aws-eventbridge: ${err.message}` };
+}
+
+function baselineRun(rules, matcher) {
+  if (baseline.plugin === undefined) return { error: baseline.error };
+  const subscribers = Object.entries(rules).map(([functionKey, pattern]) => ({
+    functionKey,
+    event: { pattern: { detail: pattern } },
+  }));
+  const budget = Number(args['baseline-seconds']) * 1e9;
+  let done = 0;
+  let disagreements = 0;
+  let matches = 0;
+  const start = process.hrtime.bigint();
+  try {
+    while (done < events.length && (done & 255 || Number(process.hrtime.bigint() - start) < budget)) {
+      const entry = { Source: 'citylots2', DetailType: 'Feature', Detail: events[done] };
+      const names = subscribers
+        .filter((s) => baseline.plugin.verifyIsSubscribed(s, entry))
+        .map((s) => s.functionKey);
+      matches += names.length;
+      done++;
+    }
+  } catch (err) {
+    return { error: `its matcher threw on this family: ${err.message}` };
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  // Agreement is checked outside the timed loop.
+  for (let i = 0; i < done; i++) {
+    const entry = { Source: 'citylots2', DetailType: 'Feature', Detail: events[i] };
+    const theirs = subscribers
+      .filter((s) => baseline.plugin.verifyIsSubscribed(s, entry))
+      .map((s) => s.functionKey);
+    if (theirs.join('\n') !== matcher.match(events[i]).join('\n')) disagreements++;
+  }
+  return {
+    eventsPerSecond: Math.round(done / seconds),
+    eventsRun: done,
+    matches,
+    eventsWhereResultsDifferFromKlaxon: disagreements,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- run
+const results = [];
+for (const { family, rules } of families) {
+  log(`${family} (${Object.keys(rules).length} rules) …`);
+  const k = klaxonRun(rules);
+  const b = baselineRun(rules, k.matcher);
+  results.push({
+    family,
+    rules: Object.keys(rules).length,
+    klaxon: {
+      eventsPerSecond: k.eventsPerSecond,
+      seconds: k.seconds,
+      eventsMatched: k.eventsMatched,
+      matches: k.matches,
+    },
+    serverlessOfflineAwsEventbridge: b,
+  });
+}
+
+function compileFigures(rules) {
+  const times = [];
+  let heapMB = 0;
+  for (let round = 0; round < 5; round++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const start = process.hrtime.bigint();
+    const matcher = new PatternMatcher({ maxLength: 4096 });
+    for (const [name, pattern] of Object.entries(rules))
+      matcher.add(name, compilePattern(pattern, { maxLength: 4096 }));
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    matcher.match(events[0]);
+    gc();
+    heapMB = Math.max(heapMB, (process.memoryUsage().heapUsed - before) / 2 ** 20);
+    if (matcher.size !== Object.keys(rules).length) throw new Error('rule count mismatch');
+  }
+  times.sort((a, b) => a - b);
+  return { rules: Object.keys(rules).length, medianMs: round(times[2]), heapMB: round(heapMB) };
+}
+
+const mixed1000 = families.find((f) => f.family === 'mixed-1000');
+const compile1000 = mixed1000 === undefined ? undefined : compileFigures(mixed1000.rules);
+
+const fiveRule = results.filter((r) => r.rules === 5);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
+};
+const fiveMedian = median(fiveRule.map((r) => r.klaxon.eventsPerSecond));
+const m1000 = results.find((r) => r.family === 'mixed-1000');
+
+const report = {
+  command: `node bench/patterns.js ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    note: 'Shared machine: other jobs may be running at the same time, so figures are noisy.',
+  },
+  data: { file: dataFile, events: events.length, averageBytes: avgBytes },
+  rulesDir,
+  baseline:
+    baseline.plugin === undefined
+      ? { error: baseline.error }
+      : {
+          package: 'serverless-offline-aws-eventbridge',
+          version: baseline.version,
+          secondsPerFamily: Number(args['baseline-seconds']),
+        },
+  families: results,
+  compile1000,
+  targets: {
+    javaEventRulerPerFamily: `${JAVA_LOW}-${JAVA_HIGH} events/s`,
+    familiesAtOrAbove158k: fiveRule.filter((r) => r.klaxon.eventsPerSecond >= JAVA_LOW).map((r) => r.family),
+    familiesBelow158k: fiveRule.filter((r) => r.klaxon.eventsPerSecond < JAVA_LOW).map((r) => r.family),
+    familiesAtOrAbove357k: fiveRule.filter((r) => r.klaxon.eventsPerSecond >= JAVA_HIGH).map((r) => r.family),
+    fiveRuleMedianEventsPerSecond: fiveMedian,
+    mixed1000EventsPerSecond: m1000?.klaxon.eventsPerSecond,
+    mixed1000AtLeastHalfOfFiveRuleMedian:
+      m1000 === undefined ? undefined : m1000.klaxon.eventsPerSecond >= fiveMedian / 2,
+    compile1000Under1s: compile1000 === undefined ? undefined : compile1000.medianMs < 1000,
+    compile1000Under50MB: compile1000 === undefined ? undefined : compile1000.heapMB < 50,
+  },
+};
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventTextError } from './errors.js';
+import { flattenEvent } from './event.js';
+import { scanEventText, wantedTree } from './event-text.js';
+
+/** Every dot-prefix of every path in a flattened event: the widest `wanted` set for that event. */
+function allPaths(value: unknown): Set<string> {
+  const out = new Set<string>();
+  for (const path of flattenEvent(value).keys()) {
+    let dot = -1;
+    do {
+      dot = path.indexOf('.', dot + 1);
+      out.add(dot < 0 ? path : path.slice(0, dot));
+    } while (dot >= 0);
+  }
+  return out;
+}
+
+const depth = (p: { outer: unknown } | null): number =>
+  p === null ? 0 : 1 + depth(p.outer as { outer: unknown } | null);
+const scan = (text: string, wanted: Set<string>) => scanEventText(text, wantedTree(wanted), wanted);
+
+const plain = (fields: ReturnType<typeof flattenEvent>) =>
+  [...fields]
+    .map(([path, leaves]) => [
+      path,
+      leaves.map((l) => [Object.is(l.value, -0) ? 0 : l.value, depth(l.position)]),
+    ])
+    .sort();
+
+describe('scanEventText', () => {
+  it('yields the same leaves as JSON.parse + flattenEvent for any JSON text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (value, pretty) => {
+        const text = JSON.stringify(value, null, pretty ? 2 : undefined);
+        const wanted = allPaths(value);
+        expect(plain(scan(text, wanted))).toEqual(plain(flattenEvent(JSON.parse(text), wanted)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('rejects exactly the texts JSON.parse rejects', () => {
+    const nearJson = fc
+      .tuple(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', '"', '\\', ',', '}', ']', '{', '[', '-', '0', 'e', ' ', '\u0001', 'x'),
+      )
+      .map(([json, at, ch]) => {
+        const i = json.length === 0 ? 0 : at % json.length;
+        return json.slice(0, i) + ch + json.slice(i + 1);
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), nearJson), (text) => {
+        let parseOk = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          parseOk = false;
+        }
+        let scanOk = true;
+        try {
+          scan(text, new Set(['a', 'a.b']));
+        } catch (err) {
+          expect(err).toBeInstanceOf(EventTextError);
+          scanOk = false;
+        }
+        expect(scanOk).toBe(parseOk);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a repeated key keeps the last value, as JSON.parse does', () => {
+    const fields = scan('{"a": 1, "a": 2, "b": [3]}', new Set(['a', 'b']));
+    expect(fields.get('a')?.map((l) => l.value)).toEqual([2]);
+    expect(fields.get('b')?.map((l) => l.value)).toEqual([3]);
+  });
+
+  it('skips unwanted parts but still validates them', () => {
+    expect(scan('{"a": "x", "z": {"deep": [1, 2, {"q": "\\u00e9"}]}}', new Set(['a'])).size).toBe(1);
+    expect(() => scan('{"a": "x", "z": [1, 2,]}', new Set(['a']))).toThrow(EventTextError);
+  });
+});

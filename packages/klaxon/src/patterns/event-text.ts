@@ -1,0 +1,397 @@
+import { EventTextError } from './errors.js';
+import { type ArrayPosition, type EventField, type EventFields, flattenEvent } from './event.js';
+import type { Leaf } from './operators.js';
+
+/**
+ * The paths patterns mention, as a tree keyed by event object keys: a node's children are reached
+ * by every key that extends its path to another wanted path, dotted keys included ("b.c" from "a"
+ * to "a.b.c"), so reading an event needs no string concatenation per key.
+ */
+export interface WantedNode {
+  readonly path: string;
+  readonly children: Map<string, WantedNode>;
+}
+
+/** Builds the tree from a set that holds every dot-prefix of every wanted path. */
+export function wantedTree(paths: ReadonlySet<string>): WantedNode {
+  const root: WantedNode = { path: '', children: new Map() };
+  const nodes = new Map<string, WantedNode>();
+  const node = (path: string): WantedNode => {
+    let n = nodes.get(path);
+    if (n === undefined) {
+      n = { path, children: new Map() };
+      nodes.set(path, n);
+    }
+    return n;
+  };
+  for (const path of paths) {
+    const target = node(path);
+    root.children.set(path, target);
+    for (let dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+      const parent = path.slice(0, dot);
+      if (paths.has(parent)) node(parent).children.set(path.slice(dot + 1), target);
+    }
+  }
+  return root;
+}
+
+// Well-formed JSON pieces, matched in one go when skipping; on a miss the character-level code
+// below takes over and reports the error.
+const NUM = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
+const WS = '[ \\t\\n\\r]*';
+const NUMBER_RE = new RegExp(NUM, 'y');
+const STRING_RE = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const NUMBER_ARRAY_RE = new RegExp(`\\[${WS}(?:${NUM}${WS}(?:,${WS}${NUM}${WS})*)?\\]`, 'y');
+
+/**
+ * Reads event JSON text straight into the leaves the matcher needs, without building the event
+ * object. Parts of the event under paths no pattern mentions are only checked for well-formedness
+ * and skipped: for a citylots-like event with rules on `properties`, the polygon's coordinates are
+ * never turned into numbers and arrays. It accepts exactly what JSON.parse accepts (strict JSON) and
+ * yields the same leaves as flattenEvent(JSON.parse(text), wanted). An object with a repeated key
+ * (JSON.parse keeps the last) is rare enough to be handed to JSON.parse instead.
+ */
+export function scanEventText(
+  text: string,
+  wanted: WantedNode,
+  wantedPaths: ReadonlySet<string>,
+): EventFields {
+  const scanner = new Scanner(text, wanted);
+  try {
+    return scanner.run();
+  } catch (err) {
+    if (err === DUPLICATE_KEY) return flattenEvent(JSON.parse(text), wantedPaths);
+    if (err instanceof SyntaxError)
+      throw new EventTextError(`Event is not valid JSON: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+const DUPLICATE_KEY = Symbol('duplicate key');
+
+class Scanner {
+  private i = 0;
+  private nextArrayId = 0;
+  private readonly fields: EventFields = new Map();
+
+  constructor(
+    private readonly s: string,
+    private readonly wanted: WantedNode,
+  ) {}
+
+  run(): EventFields {
+    const c = this.ws();
+    if (c === 123) this.object(this.wanted, null);
+    else this.skipValue();
+    if (this.ws() !== -1) this.fail('Unexpected non-whitespace character after JSON');
+    return this.fields;
+  }
+
+  private fail(message: string): never {
+    throw new SyntaxError(`${message} at position ${this.i}`);
+  }
+
+  private ws(): number {
+    const s = this.s;
+    let i = this.i;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) {
+        this.i = i;
+        return c;
+      }
+      i++;
+    }
+    this.i = i;
+    return -1;
+  }
+
+  private add(path: string, value: Leaf, position: ArrayPosition | null): void {
+    const field: EventField = { value, position };
+    const list = this.fields.get(path);
+    if (list === undefined) this.fields.set(path, [field]);
+    else list.push(field);
+  }
+
+  /** A value whose path some pattern mentions (or an element of an array at such a path). */
+  private value(node: WantedNode, position: ArrayPosition | null): void {
+    const c = this.ws();
+    const path = node.path;
+    switch (c) {
+      case 123:
+        this.object(node, position);
+        return;
+      case 91: {
+        this.i++;
+        const id = this.nextArrayId++;
+        if (this.ws() === 93) {
+          this.i++;
+          return;
+        }
+        for (let index = 0; ; index++) {
+          this.value(node, { array: id, index, outer: position });
+          const d = this.ws();
+          this.i++;
+          if (d === 44) continue;
+          if (d === 93) return;
+          this.i--;
+          this.fail("Expected ',' or ']' after array element");
+        }
+      }
+      case 34:
+        this.add(path, this.string(), position);
+        return;
+      case 116:
+        this.literal('true');
+        this.add(path, true, position);
+        return;
+      case 102:
+        this.literal('false');
+        this.add(path, false, position);
+        return;
+      case 110:
+        this.literal('null');
+        this.add(path, null, position);
+        return;
+      default: {
+        const start = this.i;
+        this.number();
+        this.add(path, Number(this.s.slice(start, this.i)), position);
+      }
+    }
+  }
+
+  private object(node: WantedNode, position: ArrayPosition | null): void {
+    this.i++;
+    if (this.ws() === 125) {
+      this.i++;
+      return;
+    }
+    let seen: string[] | undefined;
+    for (;;) {
+      if (this.ws() !== 34) this.fail('Expected double-quoted property name');
+      const key = this.string();
+      if (this.ws() !== 58) this.fail("Expected ':' after property name");
+      this.i++;
+      const child = node.children.get(key);
+      if (child !== undefined) {
+        seen ??= [];
+        if (seen.includes(key)) throw DUPLICATE_KEY;
+        seen.push(key);
+        this.value(child, position);
+      } else {
+        this.skipValue();
+      }
+      const d = this.ws();
+      this.i++;
+      if (d === 44) continue;
+      if (d === 125) return;
+      this.i--;
+      this.fail("Expected ',' or '}' after property value");
+    }
+  }
+
+  /** Validates and passes over a value nobody looks at. */
+  private skipValue(): void {
+    const c = this.ws();
+    switch (c) {
+      case 123: {
+        this.i++;
+        if (this.ws() === 125) {
+          this.i++;
+          return;
+        }
+        for (;;) {
+          if (this.ws() !== 34) this.fail('Expected double-quoted property name');
+          this.skipString();
+          if (this.ws() !== 58) this.fail("Expected ':' after property name");
+          this.i++;
+          this.skipValue();
+          const d = this.ws();
+          this.i++;
+          if (d === 44) continue;
+          if (d === 125) return;
+          this.i--;
+          this.fail("Expected ',' or '}' after property value");
+        }
+      }
+      case 91: {
+        NUMBER_ARRAY_RE.lastIndex = this.i;
+        if (NUMBER_ARRAY_RE.test(this.s)) {
+          this.i = NUMBER_ARRAY_RE.lastIndex;
+          return;
+        }
+        this.i++;
+        if (this.ws() === 93) {
+          this.i++;
+          return;
+        }
+        for (;;) {
+          this.skipValue();
+          const d = this.ws();
+          this.i++;
+          if (d === 44) continue;
+          if (d === 93) return;
+          this.i--;
+          this.fail("Expected ',' or ']' after array element");
+        }
+      }
+      case 34:
+        this.skipString();
+        return;
+      case 116:
+        this.literal('true');
+        return;
+      case 102:
+        this.literal('false');
+        return;
+      case 110:
+        this.literal('null');
+        return;
+      default:
+        NUMBER_RE.lastIndex = this.i;
+        if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
+        else this.number();
+    }
+  }
+
+  private literal(word: string): void {
+    if (!this.s.startsWith(word, this.i)) this.fail('Unexpected token');
+    this.i += word.length;
+  }
+
+  private digits(): number {
+    const s = this.s;
+    const start = this.i;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c < 48 || c > 57) break;
+      this.i++;
+    }
+    return this.i - start;
+  }
+
+  private number(): void {
+    const s = this.s;
+    if (s.charCodeAt(this.i) === 45) this.i++;
+    const first = s.charCodeAt(this.i);
+    if (first === 48) this.i++;
+    else if (first >= 49 && first <= 57) this.digits();
+    else this.fail(this.i >= s.length ? 'Unexpected end of JSON input' : 'Unexpected token');
+    if (s.charCodeAt(this.i) === 46) {
+      this.i++;
+      if (this.digits() === 0) this.fail('Unterminated fractional number');
+    }
+    const e = s.charCodeAt(this.i);
+    if (e === 101 || e === 69) {
+      this.i++;
+      const sign = s.charCodeAt(this.i);
+      if (sign === 43 || sign === 45) this.i++;
+      if (this.digits() === 0) this.fail('Exponent part is missing a number');
+    }
+  }
+
+  private skipString(): void {
+    STRING_RE.lastIndex = this.i;
+    if (STRING_RE.test(this.s)) {
+      this.i = STRING_RE.lastIndex;
+      return;
+    }
+    const s = this.s;
+    let i = this.i + 1;
+    for (;;) {
+      if (i >= s.length) {
+        this.i = i;
+        this.fail('Unterminated string in JSON');
+      }
+      const c = s.charCodeAt(i);
+      if (c === 34) break;
+      if (c < 32) {
+        this.i = i;
+        this.fail('Bad control character in string literal');
+      }
+      if (c === 92) {
+        this.i = i;
+        this.escape();
+        i = this.i;
+        continue;
+      }
+      i++;
+    }
+    this.i = i + 1;
+  }
+
+  private string(): string {
+    const s = this.s;
+    const start = this.i + 1;
+    let i = start;
+    // Fast path: no escapes, the value is a slice of the text.
+    for (;;) {
+      if (i >= s.length) {
+        this.i = i;
+        this.fail('Unterminated string in JSON');
+      }
+      const c = s.charCodeAt(i);
+      if (c === 34) {
+        this.i = i + 1;
+        return s.slice(start, i);
+      }
+      if (c === 92) break;
+      if (c < 32) {
+        this.i = i;
+        this.fail('Bad control character in string literal');
+      }
+      i++;
+    }
+    let out = s.slice(start, i);
+    this.i = i;
+    for (;;) {
+      if (this.i >= s.length) this.fail('Unterminated string in JSON');
+      const c = s.charCodeAt(this.i);
+      if (c === 34) {
+        this.i++;
+        return out;
+      }
+      if (c < 32) this.fail('Bad control character in string literal');
+      if (c === 92) out += this.escape();
+      else {
+        out += s.charAt(this.i);
+        this.i++;
+      }
+    }
+  }
+
+  /** Reads one escape sequence starting at the backslash; returns what it stands for. */
+  private escape(): string {
+    const s = this.s;
+    const e = s.charCodeAt(this.i + 1);
+    this.i += 2;
+    switch (e) {
+      case 34:
+        return '"';
+      case 92:
+        return '\\';
+      case 47:
+        return '/';
+      case 98:
+        return '\b';
+      case 102:
+        return '\f';
+      case 110:
+        return '\n';
+      case 114:
+        return '\r';
+      case 116:
+        return '\t';
+      case 117: {
+        const hex = s.slice(this.i, this.i + 4);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Bad Unicode escape in JSON');
+        this.i += 4;
+        return String.fromCharCode(Number.parseInt(hex, 16));
+      }
+      default:
+        this.i--;
+        this.fail('Bad escaped character in JSON');
+    }
+  }
+}
