@@ -1,6 +1,5 @@
 export { type BackoffSettings, backoffDelay, retryDelay } from './backoff.js';
 export { DeliverError } from './errors.js';
-export { GroupCommitter, mergeBatches } from './group-commit.js';
 export { GroupFlusher } from './group-flusher.js';
 export { defaultRateLimit, type RateLimit, TokenBucket } from './token-bucket.js';
 export {

@@ -19,37 +19,37 @@ export function defaultRateLimit(outputType: string): RateLimit | undefined {
 }
 
 /**
- * A token bucket that hands out reservations: `reserve()` takes a token now (possibly going into
- * debt) and says how long the caller must wait before using it. Reserving instead of polling keeps
- * callers in FIFO order and needs no timer of its own; time comes from the injected clock.
+ * A token bucket that hands out reservations: `reserve()` takes a token now and says how long the
+ * caller must wait before using it. It is kept as GCRA (the "virtual scheduling" form of a token
+ * bucket): one theoretical arrival time instead of a token count, so that a reservation made during
+ * a `Retry-After` pause is spaced from the END of the pause, not bunched there. Reserving instead
+ * of polling keeps callers in FIFO order and needs no timer; time comes from the injected clock.
  */
 export class TokenBucket {
-  readonly #rate: number; // tokens per ms
-  readonly #burst: number;
+  readonly #interval: number; // ms per token
+  readonly #tolerance: number; // how far ahead of the schedule a burst may run, ms
   readonly #clock: Clock;
-  #tokens: number;
-  #updatedAt: number;
+  #tat = Number.NEGATIVE_INFINITY; // theoretical arrival time of the next conforming send
   #pausedUntil = 0;
 
   constructor(limit: RateLimit | undefined, clock: Clock) {
     this.#clock = clock;
-    this.#rate = limit === undefined ? Number.POSITIVE_INFINITY : limit.perSecond / 1000;
-    this.#burst =
-      limit === undefined ? Number.POSITIVE_INFINITY : Math.max(1, limit.burst ?? limit.perSecond);
-    this.#tokens = this.#burst;
-    this.#updatedAt = clock.now().getTime();
+    this.#interval = limit === undefined ? 0 : 1000 / limit.perSecond;
+    const burst = limit === undefined ? 1 : Math.max(1, limit.burst ?? limit.perSecond);
+    this.#tolerance = (burst - 1) * this.#interval;
   }
 
   /** Takes one token; resolves to the ms to wait before sending (0: go now). */
   reserve(): number {
     const now = this.#clock.now().getTime();
-    const pause = Math.max(0, this.#pausedUntil - now);
-    if (this.#rate === Number.POSITIVE_INFINITY) return pause;
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#rate);
-    this.#updatedAt = now;
-    this.#tokens -= 1;
-    const debt = this.#tokens < 0 ? Math.ceil(-this.#tokens / this.#rate) : 0;
-    return Math.max(debt, pause);
+    const sendAt = Math.max(now, this.#pausedUntil, this.#tat - this.#tolerance);
+    if (this.#interval > 0) this.#tat = Math.max(this.#tat, sendAt) + this.#interval;
+    return Math.ceil(sendAt - now);
+  }
+
+  /** Milliseconds left of a `Retry-After` pause (0: not paused). */
+  pausedFor(): number {
+    return Math.max(0, this.#pausedUntil - this.#clock.now().getTime());
   }
 
   /** Holds every send of this output until `untilMs` (epoch ms): the channel said `Retry-After`. */

@@ -215,13 +215,20 @@ export class DeliveryWorker {
       return;
     }
     const bucket = this.#bucket(binding);
-    const wait = bucket.reserve();
-    if (wait > 0) {
-      // A stop must not wait out a long rate-limit or Retry-After pause: hand the delivery back.
-      await Promise.race([this.#sleep(wait), this.#stopped]);
-      if (!this.#running && this.#loop !== undefined) return this.#release(delivery);
+    for (;;) {
+      const wait = bucket.reserve();
+      if (wait > 0) {
+        // A stop must not wait out a long rate-limit or Retry-After pause: hand the delivery back.
+        await Promise.race([this.#sleep(wait), this.#stopped]);
+        if (!this.#running && this.#loop !== undefined) return this.#release(delivery);
+      }
+      // A Retry-After that arrived while this delivery waited voids its token: the whole output
+      // honours the pause, and sends after it are spaced by the rate limit again.
+      if (bucket.pausedFor() > 0) continue;
+      await this.#acquireSlot();
+      if (bucket.pausedFor() === 0) break;
+      this.#releaseSlot();
     }
-    await this.#acquireSlot();
     const started = this.#o.clock.now().getTime();
     try {
       let payload: Payload;

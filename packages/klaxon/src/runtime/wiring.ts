@@ -5,6 +5,7 @@
  */
 import type { KlaxonConfig } from '../config/index.js';
 import {
+  DeliverError,
   type DeliveryObserver,
   DeliveryWorker,
   GroupFlusher,
@@ -13,7 +14,6 @@ import {
 } from '../deliver/index.js';
 import { outputTypes } from '../outputs/index.js';
 import type { Clock } from '../route/clock.js';
-import { RouteError } from '../route/errors.js';
 import { Router } from '../route/router.js';
 import type { RouteRule, SilenceSpec } from '../route/rule.js';
 import type { Retention, Store } from '../store/ports.js';
@@ -68,7 +68,7 @@ export function outputBindings(config: KlaxonConfig): Map<string, OutputBinding>
   const bindings = new Map<string, OutputBinding>();
   for (const [name, entry] of Object.entries(config.outputs)) {
     const type = outputTypes.find((t) => t.type === entry.type);
-    if (type === undefined) throw new RouteError(`outputs.${name}.type: no output type '${entry.type}'`);
+    if (type === undefined) throw new DeliverError(`outputs.${name}.type: no output type '${entry.type}'`);
     bindings.set(name, { name, type, config: entry });
   }
   return bindings;
