@@ -39,7 +39,6 @@ export const SNS_LIMITS = { messageBytes: 262_144, subject: 99 } as const;
 export const CHATBOT_LIMITS = {
   title: 250,
   description: 4_000,
-  nextStep: 500,
   keywords: 5,
   keyword: 75,
 } as const;
