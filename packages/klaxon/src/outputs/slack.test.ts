@@ -6,6 +6,7 @@ import { TRUNCATED } from './render/finding-text.js';
 import {
   escapeMrkdwn,
   SLACK_TEXT_BUDGET,
+  SLACK_UPDATE_META,
   type SlackConfig,
   slackConfigSchema,
   slackOutput,
@@ -376,6 +377,45 @@ describe('slack send (loopback)', () => {
     expect(result).toEqual({ ref: '1700000001.000200' });
   });
 
+  it('on resolution replies in the thread, then rewrites the original as resolved (best effort)', async () => {
+    const n = testNotification({ kind: 'resolved', findings: [testFinding({ recordState: 'ARCHIVED' })] });
+    const payload = slackOutput.render(n, api(), { ...ctx, threadRef: '1700000001.000200' });
+    const update = JSON.parse(payload.meta?.[SLACK_UPDATE_META] ?? '{}');
+    expect(update.channel).toBe('C0123456');
+    expect(update.ts).toBe('1700000001.000200');
+    expect(update.blocks[0].text.text).toBe(
+      '✅ High: Unprotected port on EC2 instance i-0618726e20846a8dc is being probed.',
+    );
+    expect(update.blocks[1].text.text).toBe('*Resolved (archived)*');
+
+    for (const editAnswer of [
+      { status: 200, body: '{"ok":true,"ts":"1700000001.000200"}' },
+      { status: 200, body: '{"ok":false,"error":"message_not_found"}' },
+      { status: 500, body: 'oops' },
+    ]) {
+      const before = server.requests.length;
+      server.respond((req) =>
+        req.path.endsWith('chat.update')
+          ? editAnswer
+          : { status: 200, body: '{"ok":true,"ts":"1700000050.000001"}' },
+      );
+      expect(await send(payload, api())).toEqual({ ref: '1700000001.000200' });
+      const [reply, edit] = server.requests.slice(before);
+      expect(reply?.path).toBe('/api/chat.postMessage');
+      expect(JSON.parse(reply?.body ?? '').thread_ts).toBe('1700000001.000200');
+      expect(edit?.path).toBe('/api/chat.update');
+      expect(edit?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(JSON.parse(edit?.body ?? '')).toEqual(update);
+    }
+
+    // No thread, no edit; and a failed reply is reported without touching the original.
+    expect(slackOutput.render(n, api(), ctx).meta).toBeUndefined();
+    const before = server.requests.length;
+    server.respond({ status: 200, body: '{"ok":false,"error":"not_in_channel"}' });
+    await failure(() => send(payload, api()));
+    expect(server.requests.length).toBe(before + 1);
+  });
+
   it.each([
     ['ratelimited', { 'retry-after': '30' }, true, 30_000],
     ['internal_error', {}, true, undefined],
@@ -473,8 +513,10 @@ describe('slack golden files', () => {
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    const body = slackOutput.render(c.notification, bot, c.ctx).body as Body;
-    expect(body).toEqual(golden('slack', name, body));
+    const payload = slackOutput.render(c.notification, bot, c.ctx);
+    // The whole payload: a resolution also carries the chat.update body in `meta`.
+    expect(payload).toEqual(golden('slack', name, payload));
+    const body = payload.body as Body;
     expect(body.blocks.length).toBeLessThanOrEqual(50);
     expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
   });

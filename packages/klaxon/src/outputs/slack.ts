@@ -112,6 +112,8 @@ const SEVERITY_EMOJI: Readonly<Record<SeverityName, string>> = {
   Informational: '⚪',
 };
 
+const RESOLVED_MARK = '✅';
+
 // A formatting mark (`*bold*`, `_it_`, `~strike~`, `` `code` ``) only works at a word edge; one
 // that is at an edge becomes a look-alike that Slack does not interpret. Marks inside a word
 // (`my_bucket_name`) are left alone so identifiers stay searchable.
@@ -220,7 +222,8 @@ function findingBlocks(
   const blocks: Block[] = [];
   const custom = customText(notification, ctx);
   if (!reply) {
-    blocks.push(header(`${SEVERITY_EMOJI[name]} ${name}: ${plainText(finding.title)}`));
+    const mark = notification.kind === 'resolved' ? RESOLVED_MARK : SEVERITY_EMOJI[name];
+    blocks.push(header(`${mark} ${name}: ${plainText(finding.title)}`));
   }
   if (notification.kind !== 'new' || reply) {
     const why = `*${fitEscaped(headline(notification), 1000, escapeMrkdwn)}*`;
@@ -371,15 +374,11 @@ function textSize(blocks: readonly Block[]): number {
 export function renderSlack(notification: Notification, config: SlackConfig, ctx: RenderContext): Payload {
   const thread = threadTs(notification, config, ctx);
   const finding = notification.findings[0];
-  let blocks: Block[] = [];
-  for (const budget of BUDGETS) {
-    blocks =
-      notification.kind === 'digest' || finding === undefined
-        ? digestBlocks(notification, ctx, budget)
-        : findingBlocks(notification, finding, ctx, budget, thread !== undefined);
-    if (textSize(blocks) <= SLACK_TEXT_BUDGET && blocks.length <= MAX_BLOCKS) break;
-  }
-  if (blocks.length > MAX_BLOCKS) blocks = blocks.slice(0, MAX_BLOCKS);
+  const blocks = fittedBlocks((budget) =>
+    notification.kind === 'digest' || finding === undefined
+      ? digestBlocks(notification, ctx, budget)
+      : findingBlocks(notification, finding, ctx, budget, thread !== undefined),
+  );
   const body: Record<string, unknown> = {
     ...(config.channel === undefined ? {} : { channel: config.channel }),
     text: fallbackText(notification, ctx),
@@ -397,8 +396,32 @@ export function renderSlack(notification: Notification, config: SlackConfig, ctx
     // An escalation is news for the whole channel, not only for those following the thread.
     if (notification.kind === 'escalation') body.reply_broadcast = true;
   }
+  if (thread !== undefined && finding !== undefined && notification.kind === 'resolved') {
+    // The channel should not keep showing a resolved finding as open: besides the reply, the
+    // original message is rewritten (chat.update) as the full message marked resolved.
+    const update = {
+      channel: config.channel,
+      ts: thread,
+      text: fallbackText(notification, ctx),
+      blocks: fittedBlocks((budget) => findingBlocks(notification, finding, ctx, budget, false)),
+    };
+    return { body, meta: { [SLACK_UPDATE_META]: JSON.stringify(update) } };
+  }
   return { body };
 }
+
+/** The first budget's blocks that fit Slack's limits (the last budget's, cut to 50 blocks, if none does). */
+function fittedBlocks(build: (budget: Budget) => Block[]): Block[] {
+  let blocks: Block[] = [];
+  for (const budget of BUDGETS) {
+    blocks = build(budget);
+    if (textSize(blocks) <= SLACK_TEXT_BUDGET && blocks.length <= MAX_BLOCKS) return blocks;
+  }
+  return blocks.slice(0, MAX_BLOCKS);
+}
+
+/** `Payload.meta` key holding the `chat.update` body that marks the original message resolved. */
+export const SLACK_UPDATE_META = 'slackUpdate';
 
 const RETRYABLE_API_ERRORS = new Set([
   'ratelimited',
@@ -442,7 +465,35 @@ export async function sendSlack(
     await response.text().catch(() => '');
     return {};
   }
-  return apiResult(response, payload, label, secrets);
+  const result = await apiResult(response, payload, label, secrets);
+  const update = payload.meta?.[SLACK_UPDATE_META];
+  if (update !== undefined)
+    await editOriginal(update, url.replace(/chat\.postMessage$/, 'chat.update'), headers, ctx);
+  return result;
+}
+
+/**
+ * Best effort: the reply (the news) is already posted, so a failed edit must not fail the delivery
+ * and make deliver/ post the reply again. The edit is idempotent, so a retried delivery may repeat it.
+ */
+async function editOriginal(
+  body: string,
+  url: string,
+  headers: Record<string, string>,
+  ctx: SendContext,
+): Promise<void> {
+  try {
+    const response = await ctx.fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: ctx.signal,
+      redirect: 'error',
+    });
+    await response.text();
+  } catch {
+    // Nothing to do: the original keeps its old content; the thread says it is resolved.
+  }
 }
 
 /** Reads a Web API answer: HTTP 200 with `{"ok":false,"error":…}` is still a failure. */
