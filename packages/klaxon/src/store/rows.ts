@@ -219,6 +219,9 @@ export function deliveryFromRow(row: DeliveryRow): Delivery {
   };
 }
 
+/** A delivery row without its notification body: all that state changes need to read. */
+export type DeliveryCore = Omit<DeliveryRow, 'notification'>;
+
 /** The fields of a delivery row that an outcome changes. */
 export type OutcomeUpdate = Pick<
   DeliveryRow,
@@ -237,7 +240,7 @@ export type OutcomeUpdate = Pick<
  * What an outcome does to a delivery. `undefined` when the delivery is already sent: a sent
  * delivery is final, so a late report from a worker whose lease ran out cannot undo it.
  */
-export function outcomeUpdate(row: DeliveryRow, outcome: DeliveryOutcome): OutcomeUpdate | undefined {
+export function outcomeUpdate(row: DeliveryCore, outcome: DeliveryOutcome): OutcomeUpdate | undefined {
   const atMs = instantMs(outcome.at, 'outcome.at');
   if (row.state === 'sent') return undefined;
   const common = { attempts: row.attempts + 1, updated_at: outcome.at, updated_ms: atMs };
@@ -286,7 +289,7 @@ export function outcomeUpdate(row: DeliveryRow, outcome: DeliveryOutcome): Outco
  * count, so the retry budget starts over instead of dead-lettering it again on the first failure.
  * `undefined` for a sent delivery, which is final.
  */
-export function retryUpdate(row: DeliveryRow, now: string): OutcomeUpdate | undefined {
+export function retryUpdate(row: DeliveryCore, now: string): OutcomeUpdate | undefined {
   const ms = instantMs(now, 'now');
   if (row.state === 'sent') return undefined;
   return {

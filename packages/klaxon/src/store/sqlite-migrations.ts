@@ -114,6 +114,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_time ON audit (at_ms);
     `,
   },
+  {
+    // An UPDATE rewrites the whole row, overflow pages included: with the notification JSON (the
+    // whole finding, several KiB) in the row, every claim and every outcome wrote it to the WAL
+    // again. The body now lives in its own insert-only table; outbox rows stay small.
+    version: 2,
+    name: 'notification bodies apart from the outbox rows',
+    sql: `
+      CREATE TABLE delivery_bodies (
+        id TEXT PRIMARY KEY,
+        notification TEXT NOT NULL
+      );
+      INSERT INTO delivery_bodies (id, notification) SELECT id, notification FROM deliveries;
+      ALTER TABLE deliveries DROP COLUMN notification;
+      CREATE TRIGGER deliveries_drop_body AFTER DELETE ON deliveries
+      BEGIN
+        DELETE FROM delivery_bodies WHERE id = old.id;
+      END;
+    `,
+  },
 ];
 
 /**

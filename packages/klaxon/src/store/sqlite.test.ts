@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
+import { deliveryToRow } from './rows.js';
 import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 import {
@@ -134,6 +135,32 @@ describe('SqliteStore migrations', () => {
     migrate(db, next);
     expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
     db.close();
+  });
+
+  it('carries a version-1 file and its outbox across every later step', async () => {
+    const path = join(root, 'v1.db');
+    const db = new Database(path);
+    migrate(db, MIGRATIONS.slice(0, 1));
+    const v1 = delivery('d1', { lastError: 'HTTP 500', attempts: 2 });
+    const row = deliveryToRow(v1, 'v1');
+    db.prepare(
+      `INSERT INTO deliveries (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+        .map((k) => `@${k}`)
+        .join(', ')})`,
+    ).run(row);
+    db.close();
+
+    const store = SqliteStore.open(path);
+    expect(await store.getDelivery('d1')).toEqual(v1);
+    expect(await store.claimDeliveries(at(0), 5, 1000)).toEqual([v1]);
+    await store.recordOutcome('d1', { kind: 'sent', at: at(1) });
+    await store.prune(at(100_000), { sentDeliveries: 1 });
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    // Pruning the outbox row took its body with it.
+    expect(check.prepare('SELECT count(*) AS n FROM delivery_bodies').get()).toEqual({ n: 0 });
+    check.close();
   });
 
   it('rolls back a step that fails, leaving the file at the last good version', () => {

@@ -18,6 +18,7 @@ import type {
 import {
   type CommitRows,
   commitRows,
+  type DeliveryCore,
   type DeliveryRow,
   deliveryFromRow,
   deliveryRows,
@@ -147,7 +148,7 @@ export class SqliteStore implements Store {
   async recordOutcome(id: string, outcome: DeliveryOutcome): Promise<void> {
     this.assertOpen();
     await this.write(() => {
-      const row = this.sql.getDelivery.get(id) as DeliveryRow | undefined;
+      const row = this.sql.getDeliveryCore.get(id) as DeliveryCore | undefined;
       if (!row) throw new StoreError(`recordOutcome: no delivery ${JSON.stringify(id)}`);
       const update = outcomeUpdate(row, outcome);
       if (!update) return;
@@ -171,9 +172,9 @@ export class SqliteStore implements Store {
   }): Promise<Delivery[]> {
     const limit = query.limit === undefined ? -1 : positiveInteger(query.limit, 'limit');
     return this.read(() => {
-      let cursor: DeliveryRow | undefined;
+      let cursor: DeliveryCore | undefined;
       if (query.after !== undefined) {
-        cursor = this.sql.getDelivery.get(query.after) as DeliveryRow | undefined;
+        cursor = this.sql.getDeliveryCore.get(query.after) as DeliveryCore | undefined;
         if (!cursor) throw new StoreError(`listDeliveries: unknown cursor ${JSON.stringify(query.after)}`);
       }
       const statement = this.listDeliveriesStatement(query.state !== undefined, cursor !== undefined);
@@ -198,7 +199,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     instantMs(now, 'now');
     return this.write(() => {
-      const row = this.sql.getDelivery.get(id) as DeliveryRow | undefined;
+      const row = this.sql.getDeliveryCore.get(id) as DeliveryCore | undefined;
       if (!row) return false;
       const update: OutcomeUpdate | undefined = retryUpdate(row, now);
       if (!update) return false;
@@ -255,7 +256,7 @@ export class SqliteStore implements Store {
           last_flushed_at: flushedAt,
         });
       }
-      for (const row of rows) this.sql.insertDelivery.run(row);
+      for (const row of rows) this.insertDelivery(row);
     });
   }
 
@@ -354,12 +355,17 @@ export class SqliteStore implements Store {
   private writeRows(rows: CommitRows): void {
     for (const row of rows.events) this.sql.insertEvent.run(row);
     for (const row of rows.states) this.sql.upsertState.run(row);
-    for (const row of rows.deliveries) this.sql.insertDelivery.run(row);
+    for (const row of rows.deliveries) this.insertDelivery(row);
     for (const add of rows.groupAdds) {
       this.sql.createGroup.run(add.group);
       this.sql.appendFinding.run(add.group.key, add.finding);
     }
     for (const row of rows.audit) this.sql.insertAudit.run(row);
+  }
+
+  // Idempotent on id: a delivery committed again (a retried request) keeps its first row and body.
+  private insertDelivery(row: DeliveryRow): void {
+    if (this.sql.insertDelivery.run(row).changes > 0) this.sql.insertBody.run(row);
   }
 
   private write<T>(op: () => T): Promise<T> {
@@ -413,13 +419,14 @@ export class SqliteStore implements Store {
     let statement = this.listDeliveryStatements.get(key);
     if (!statement) {
       const where = [
-        byState ? 'state = @state' : '',
-        afterCursor ? '(created_ms, id) > (@created_ms, @id)' : '',
+        byState ? 'd.state = @state' : '',
+        afterCursor ? '(d.created_ms, d.id) > (@created_ms, @id)' : '',
       ]
         .filter(Boolean)
         .join(' AND ');
       statement = this.db.prepare(
-        `SELECT * FROM deliveries ${where ? `WHERE ${where}` : ''} ORDER BY created_ms, id LIMIT @limit`,
+        'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.id = d.id ' +
+          `${where ? `WHERE ${where}` : ''} ORDER BY d.created_ms, d.id LIMIT @limit`,
       );
       this.listDeliveryStatements.set(key, statement);
     }
@@ -439,8 +446,10 @@ type Settled =
 
 function prepare(db: BetterSqlite3.Database) {
   const deliveryColumns =
-    'id, output, rule, finding_key, notification, state, attempts, next_attempt_at, next_attempt_ms, ' +
+    'id, output, rule, finding_key, state, attempts, next_attempt_at, next_attempt_ms, ' +
     'claimable_ms, created_at, created_ms, updated_at, updated_ms, last_error, ref';
+  // A delivery with its body (kept in delivery_bodies, see migration 2).
+  const withBody = 'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.id = d.id';
   const values = deliveryColumns
     .split(', ')
     .map((column) => `@${column}`)
@@ -456,12 +465,15 @@ function prepare(db: BetterSqlite3.Database) {
         'ON CONFLICT (rule, key) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, data = excluded.data',
     ),
     getState: db.prepare('SELECT data FROM finding_states WHERE rule = ? AND key = ?'),
-    // Idempotent on id: a delivery committed again (a retried request) keeps its first row.
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (${deliveryColumns}) VALUES (${values}) ON CONFLICT (id) DO NOTHING`,
     ),
-    getDelivery: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
-    dueDeliveries: db.prepare(`SELECT * FROM deliveries WHERE ${due}`),
+    insertBody: db.prepare('INSERT INTO delivery_bodies (id, notification) VALUES (@id, @notification)'),
+    getDelivery: db.prepare(`${withBody} WHERE d.id = ?`),
+    getDeliveryCore: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
+    dueDeliveries: db.prepare(
+      `${withBody} WHERE d.state = 'pending' AND d.claimable_ms <= @now ORDER BY d.claimable_ms, d.id LIMIT @limit`,
+    ),
     leaseDeliveries: db.prepare(
       `UPDATE deliveries SET claimable_ms = @until WHERE id IN (SELECT id FROM deliveries WHERE ${due})`,
     ),
