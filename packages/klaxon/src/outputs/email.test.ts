@@ -292,7 +292,7 @@ describe('email send (loopback SMTP server)', () => {
 });
 
 describe('email golden files', () => {
-  const cases = goldenCases();
+  const cases = goldenCases({ generated: true });
   const config = {
     type: 'email' as const,
     to: ['secops@example.com', 'oncall@example.com'],

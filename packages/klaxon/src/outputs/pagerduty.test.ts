@@ -250,7 +250,7 @@ describe('pagerduty send (loopback Events API)', () => {
 });
 
 describe('pagerduty golden files', () => {
-  const cases = goldenCases();
+  const cases = goldenCases({ generated: true });
   const config = { type: 'pagerduty' as const, routingKey: ROUTING_KEY };
 
   it('covers at least 30 findings and leaves no stale file', () => {

@@ -284,7 +284,7 @@ describe('sns send (aws-sdk-client-mock)', () => {
 });
 
 describe('sns golden files', () => {
-  const cases = goldenCases();
+  const cases = goldenCases({ generated: true });
   const text = { type: 'sns' as const, topicArn: TOPIC };
   const chatbot = { type: 'sns' as const, topicArn: TOPIC, format: 'chatbot' as const };
 
