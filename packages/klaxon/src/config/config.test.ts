@@ -246,7 +246,9 @@ settings: { server: { port: -1 } }
   it('groups by finding labels, `...`, or dotted event paths, never through __proto__', () => {
     const rule = (by: string) =>
       `outputs: { s: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [s], group: { by: [${by}] } }]`;
-    expect(parseConfig(rule('account, "...", detail.resource.resourceType'), 'g.yaml').rules[0]?.group).toEqual({
+    expect(
+      parseConfig(rule('account, "...", detail.resource.resourceType'), 'g.yaml').rules[0]?.group,
+    ).toEqual({
       by: ['account', '...', 'detail.resource.resourceType'],
       wait: 30_000,
       interval: 300_000,
