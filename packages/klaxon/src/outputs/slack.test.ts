@@ -52,6 +52,7 @@ describe('slack config', () => {
   it('accepts a bot token and channel, or an incoming webhook, and secret references', () => {
     expect(slackConfigSchema.parse(bot)).toEqual(bot);
     expect(slackConfigSchema.parse(hook())).toEqual(hook());
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config secret reference, not a JS template
     const refs = { type: 'slack', token: '${ssm:/klaxon/slack-token}', channel: '${env:SLACK_CHANNEL}' };
     expect(slackConfigSchema.parse(refs)).toEqual(refs);
   });
@@ -62,6 +63,7 @@ describe('slack config', () => {
     [{ type: 'slack', channel: 'C0123456' }, 'token is required with a bot token'],
     [{ ...bot, webhookUrl: hook().webhookUrl }, 'give either token and channel, or webhookUrl, not both'],
     [{ ...bot, chanel: 'C1' }, 'Unrecognized key: "chanel"'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config secret reference, not a JS template
     [{ ...bot, token: 'not-a-token' }, 'expected a Slack bot token (xoxb-…) or a ${…} secret reference'],
     [
       { type: 'slack', webhookUrl: 'http://hooks.slack.com/services/x' },

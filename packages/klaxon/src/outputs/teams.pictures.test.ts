@@ -111,7 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM)('teams cards in headless Chromium', () => {
             const element = adaptive.render() as HTMLElement;
             document.getElementById('card')?.appendChild(element);
             const links = [...document.querySelectorAll('a')].map((a) => a.getAttribute('href'));
-            return { errors, text: element.innerText, links, height: element.offsetHeight };
+            return { errors, text: element.textContent ?? '', links, height: element.offsetHeight };
           },
           { card, hostConfig: HOST_CONFIG },
         );

@@ -73,6 +73,7 @@ describe('teams config', () => {
   it('accepts a workflow URL, a reference, and the messagecard format', () => {
     expect(teamsConfigSchema.parse(config)).toEqual(config);
     expect(teamsConfigSchema.parse(legacy)).toEqual(legacy);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config secret reference, not a JS template
     const ref = { type: 'teams', url: '${env:TEAMS_WORKFLOW_URL}' };
     expect(teamsConfigSchema.parse(ref)).toEqual(ref);
   });
