@@ -55,6 +55,9 @@ describe('slack config', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config secret reference, not a JS template
     const refs = { type: 'slack', token: '${ssm:/klaxon/slack-token}', channel: '${env:SLACK_CHANNEL}' };
     expect(slackConfigSchema.parse(refs)).toEqual(refs);
+    // With token rotation on, Slack's access tokens carry an `xoxe.` prefix.
+    const rotating = { ...bot, token: 'xoxe.xoxb-1-MTIzNDU2Nzg5MC0xMjM0NTY3ODkw' };
+    expect(slackConfigSchema.parse(rotating)).toEqual(rotating);
   });
 
   it.each([

@@ -48,7 +48,7 @@ export const slackConfigSchema = z
     type: z.literal('slack'),
     token: z
       .string()
-      .regex(/^(?:xox[bp]-[A-Za-z0-9-]+|.*\$\{.*)$/s, {
+      .regex(/^(?:(?:xoxe\.)?xox[bp]-[A-Za-z0-9-]+|.*\$\{.*)$/s, {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a config secret reference, not a JS template
         error: 'expected a Slack bot token (xoxb-…) or a ${…} secret reference',
       })
