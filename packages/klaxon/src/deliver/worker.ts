@@ -126,10 +126,20 @@ export class DeliveryWorker {
     for (const delivery of claimed) {
       // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
       if (this.#inFlight.has(delivery.id)) continue;
-      const job = this.#process(delivery).finally(() => {
-        this.#inFlight.delete(delivery.id);
-        this.wake();
-      });
+      const job = this.#process(delivery)
+        .catch((err: unknown) => {
+          // A store failure while recording: the lease runs out and the delivery is claimed again.
+          this.#log({
+            level: 'error',
+            msg: 'delivery attempt failed',
+            delivery: delivery.id,
+            error: this.#o.redact(String(err)),
+          });
+        })
+        .finally(() => {
+          this.#inFlight.delete(delivery.id);
+          this.wake();
+        });
       this.#inFlight.set(delivery.id, job);
       started++;
     }
