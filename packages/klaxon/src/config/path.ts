@@ -9,7 +9,9 @@ export function formatPath(path: ConfigPath): string {
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     else {
-      const key = String(segment);
+      // A key is echoed back in messages; a pathological one is cut so a message stays one short line.
+      const whole = String(segment);
+      const key = whole.length > 80 ? `${whole.slice(0, 80)}…` : whole;
       if (PLAIN_KEY.test(key)) out += out === '' ? key : `.${key}`;
       else out += `[${JSON.stringify(key)}]`;
     }

@@ -114,7 +114,9 @@ const rateLimitSchema = z
       .default(1)
       .describe('Sends allowed at once before the rate applies. Default 1.'),
   })
-  .describe('Token-bucket limit on sends to this output, enforced by the delivery workers.');
+  .describe(
+    'Token-bucket limit on sends to this output. Default: slack 1/s, teams 4/s, other types unlimited.',
+  );
 
 /**
  * One entry schema per registered output type, each widened by the common `rateLimit`. Built from

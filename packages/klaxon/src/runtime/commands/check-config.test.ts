@@ -132,5 +132,11 @@ rules:
       encoding: 'utf8',
     });
     expect(missing.status).toBe(2);
+    const stdin = spawnSync(process.execPath, [bin, 'check-config', '-'], {
+      encoding: 'utf8',
+      input:
+        'outputs: { c: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [c, d] }]\n',
+    });
+    expect([stdin.status, stdin.stdout]).toEqual([1, "rules[0].notify[1]: unknown output 'd'\n"]);
   });
 });
