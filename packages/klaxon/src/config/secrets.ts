@@ -227,18 +227,24 @@ async function lookUp(ref: SecretReference, sources: SecretSources): Promise<str
   }
 }
 
-// The error's name or code only: SDK and fs messages are safe today, but a name cannot leak a value.
+/**
+ * `ParameterNotFound`, `ENOENT`, `CredentialsProviderError: Could not load credentials…`: the error's
+ * name or code, and for SDK/setup errors their first line (they name parameters, regions and
+ * providers, never a secret value: none has been read when a lookup fails).
+ */
 function errorCode(err: unknown): string {
-  if (err !== null && typeof err === 'object') {
-    const e = err as { code?: unknown; name?: unknown };
-    if (typeof e.code === 'string') return e.code;
-    if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
-  }
-  return 'unknown error';
+  if (err === null || typeof err !== 'object') return 'unknown error';
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  const name = typeof e.name === 'string' && e.name !== '' ? e.name : 'Error';
+  const message = typeof e.message === 'string' ? clip(e.message.split('\n', 1)[0] ?? '', 160) : '';
+  // AWS service exceptions are fully named by their type (ParameterNotFound, AccessDeniedException…).
+  if (name !== 'Error' && /(?:Exception|NotFound|Fault)$/.test(name)) return name;
+  return message === '' ? name : `${name}: ${message}`;
 }
 
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+function clip(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** Rebuilds `value` with every string replaced by `fn(string, path)`; keys are left alone. */
