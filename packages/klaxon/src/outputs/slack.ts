@@ -28,6 +28,7 @@ import {
   groupText,
   headline,
   oneLine,
+  ruleText,
   type SeverityName,
   safeConsoleUrl,
   severityName,
@@ -37,7 +38,6 @@ import {
   worstSeverity,
 } from './render/finding-text.js';
 import { actorText } from './render/plain-text.js';
-import { renderTemplate } from './render/template.js';
 
 /** Slack's public Web API; overridable so tests (and API proxies) can stand in for it. */
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -194,22 +194,6 @@ function threadTs(notification: Notification, config: SlackConfig, ctx: RenderCo
   return ctx.threadRef;
 }
 
-/** The custom text a rule asked for (template or input transformer), escaped, if any. */
-function customText(notification: Notification, ctx: RenderContext): string | undefined {
-  if (notification.template !== undefined) {
-    // The template's own words are the operator's; only substituted values are escaped. Its
-    // literal text still goes through stripInvisible, and the whole is bounded by the section.
-    return stripInvisible(
-      renderTemplate(notification.template, notification, {
-        escape: escapeMrkdwn,
-        accountAliases: ctx.accountAliases,
-      }),
-    );
-  }
-  if (notification.transformed !== undefined) return escapeMrkdwn(notification.transformed);
-  return undefined;
-}
-
 function findingBlocks(
   notification: Notification,
   finding: Finding,
@@ -221,7 +205,7 @@ function findingBlocks(
   const actor = actorText(finding.actor);
   const name = severityName(finding.severity.label);
   const blocks: Block[] = [];
-  const custom = customText(notification, ctx);
+  const custom = ruleText(notification, ctx.accountAliases, escapeMrkdwn);
   if (!reply) {
     const mark = notification.kind === 'resolved' ? RESOLVED_MARK : SEVERITY_EMOJI[name];
     blocks.push(header(`${mark} ${name}: ${plainText(finding.title)}`));
@@ -301,7 +285,7 @@ function digestBlocks(notification: Notification, ctx: RenderContext, budget: Bu
       `${SEVERITY_EMOJI[name]} ${headline(notification)}${group === '' ? '' : ` — ${plainText(group)}`}`,
     ),
   ];
-  const custom = customText(notification, ctx);
+  const custom = ruleText(notification, ctx.accountAliases, escapeMrkdwn);
   if (custom !== undefined)
     blocks.push({ type: 'section', text: mrkdwn(truncate(custom, budget.description)) });
   const lines = findings.slice(0, budget.digestLines).map((f) => digestLine(f, ctx));

@@ -22,6 +22,7 @@ import {
   groupText,
   headline,
   oneLine,
+  ruleText,
   SEVERITY_COLOURS,
   safeConsoleUrl,
   severityName,
@@ -31,7 +32,6 @@ import {
   worstSeverity,
 } from './render/finding-text.js';
 import { actorText } from './render/plain-text.js';
-import { renderTemplate } from './render/template.js';
 
 /** Config of a `teams` output. */
 export const teamsConfigSchema = z.strictObject({
@@ -117,20 +117,6 @@ function textBlock(text: string, extra: Record<string, unknown> = {}): Element {
   return { type: 'TextBlock', text, wrap: true, ...extra };
 }
 
-/** The custom text a rule asked for (template or input transformer), escaped, if any. */
-function customText(notification: Notification, ctx: RenderContext): string | undefined {
-  if (notification.template !== undefined) {
-    return stripInvisible(
-      renderTemplate(notification.template, notification, {
-        escape: escapeTeams,
-        accountAliases: ctx.accountAliases,
-      }),
-    );
-  }
-  if (notification.transformed !== undefined) return escapeTeams(notification.transformed);
-  return undefined;
-}
-
 function openAction(finding: Finding | undefined): Element[] {
   const url = safeConsoleUrl(finding?.consoleUrl);
   if (url === undefined || finding === undefined) return [];
@@ -206,7 +192,7 @@ function findingCard(
     );
   }
   const body: Element[] = [{ type: 'Container', style, bleed: true, items: banner }];
-  const custom = customText(notification, ctx);
+  const custom = ruleText(notification, ctx.accountAliases, escapeTeams);
   if (custom !== undefined) body.push(textBlock(truncate(custom, budget.description)));
   body.push({ type: 'FactSet', facts: facts(finding, ctx, budget) });
   body.push(contextLine(notification, finding));
@@ -226,7 +212,7 @@ function digestCard(notification: Notification, ctx: RenderContext, budget: Budg
     }),
   ];
   const body: Element[] = [{ type: 'Container', style, bleed: true, items: banner }];
-  const custom = customText(notification, ctx);
+  const custom = ruleText(notification, ctx.accountAliases, escapeTeams);
   if (custom !== undefined) body.push(textBlock(truncate(custom, budget.description)));
   const rows = findings.slice(0, budget.digestRows);
   for (const finding of rows) body.push(digestRow(finding, ctx));
@@ -305,7 +291,7 @@ function messageCard(
     ? `${headline(notification)}${group === '' ? '' : ` — ${group}`}`
     : `${severityName(first.severity.label)}: ${oneLine(first.title)}`;
   const sections: Record<string, unknown>[] = [];
-  const custom = customText(notification, ctx);
+  const custom = ruleText(notification, ctx.accountAliases, escapeTeams);
   if (isDigest) {
     const rows = findings.slice(0, budget.digestRows);
     for (const f of rows) {

@@ -6,6 +6,7 @@
  */
 import type { Finding, ResourceSummary, Severity, SeverityLabel } from '../../findings/finding.js';
 import type { Notification } from '../../route/notification.js';
+import { renderTemplate } from './template.js';
 
 /** Severity names as people say them. */
 export type SeverityName = 'Critical' | 'High' | 'Medium' | 'Low' | 'Informational';
@@ -278,4 +279,23 @@ function cutAt(text: string, n: number): string {
 /** The first line of `text`, without surrounding space: for places that take one line only. */
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The text a rule asked for instead of the default body: its message template (the template's own
+ * words are the operator's; substituted values go through `escapeFor`) or else its input
+ * transformer's output (escaped whole). `undefined` when the rule has neither.
+ */
+export function ruleText(
+  notification: Notification,
+  aliases: Readonly<Record<string, string>>,
+  escapeFor: (text: string) => string,
+): string | undefined {
+  if (notification.template !== undefined) {
+    return stripInvisible(
+      renderTemplate(notification.template, notification, { escape: escapeFor, accountAliases: aliases }),
+    );
+  }
+  if (notification.transformed !== undefined) return escapeFor(notification.transformed);
+  return undefined;
 }
