@@ -258,6 +258,31 @@ settings: { server: { port: -1 } }
     );
   });
 
+  it('merges `<<: *anchor` blocks, so rules can share a fragment', () => {
+    const text = `
+outputs: { s: { type: console } }
+rules:
+  - &base
+    name: a
+    pattern: { source: [aws.guardduty] }
+    notify: [s]
+    renotify: { on: [severity-increase] }
+  - { <<: *base, name: b }
+`;
+    const [a, b] = parseConfig(text, 'm.yaml').rules;
+    expect(b).toEqual({ ...a, name: 'b' });
+    expect(b?.renotify?.on).toEqual(['severity-increase']);
+  });
+
+  it('rejects a group label listed twice', () => {
+    expect(() =>
+      parseConfig(
+        'outputs: { s: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [s], group: { by: [type, type] } }]',
+        'g.yaml',
+      ),
+    ).toThrow("rules[0].group.by[1]: label 'type' is listed twice");
+  });
+
   it('rejects a __proto__ key instead of letting it touch a prototype', () => {
     expect(() => parseConfig('__proto__: { polluted: true }\noutputs: {}', 'p.yaml')).toThrow(ConfigError);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -30,7 +30,8 @@ export function parseConfig(text: string, sourceName: string): KlaxonConfig {
 export function parseConfigText(text: string, sourceName: string): unknown {
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true });
+    // `merge` enables `<<: *anchor`, the usual way to share a block between rules.
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true, merge: true });
   } catch (err) {
     throw new ConfigError([{ path: sourceName, message: firstLine(String((err as Error).message)) }], {
       cause: err,

@@ -45,6 +45,11 @@ export function checkConfigSemantics(config: KlaxonConfig): ConfigIssue[] {
         add(at('templates', name), `output '${name}' is not in this rule's notify list`);
       else checkTemplate(template, at('templates', name), add);
     }
+    const labels = new Set<string>();
+    rule.group?.by.forEach((label, i) => {
+      if (labels.has(label)) add(at('group', 'by', i), `label '${label}' is listed twice`);
+      labels.add(label);
+    });
     if (rule.transform !== undefined) checkTransform(rule.name, rule.transform, at('transform'), add);
   });
 
