@@ -3,7 +3,7 @@
  * `chat:write`), with later news about the same finding as replies in its thread; or, with an
  * incoming-webhook URL, the same message without threads. Digests are one compact message.
  *
- * Everything that comes from a finding goes through `escapeMrkdwn` (or `plainText` for the
+ * Everything that comes from a finding goes through `escapeMrkdwn` (or `cleanLine` for the
  * header), and every text object that carries it is `verbatim`, so Slack neither parses
  * mentions, channel links or URLs in it nor lets it open a link of its own.
  */
@@ -37,7 +37,7 @@ import {
   truncate,
   worstSeverity,
 } from './render/finding-text.js';
-import { actorText } from './render/plain-text.js';
+import { actorText, cleanLine } from './render/plain-text.js';
 
 /** Slack's public Web API; overridable so tests (and API proxies) can stand in for it. */
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -135,11 +135,6 @@ export function escapeMrkdwn(text: string): string {
     .replace(EDGE_MARK, (mark) => LOOK_ALIKE[mark] ?? mark);
 }
 
-/** Finding text for `plain_text` objects (the header): nothing is parsed there, so only invisibles go. */
-function plainText(text: string): string {
-  return oneLine(stripInvisible(text));
-}
-
 type TextObject =
   | { type: 'plain_text'; text: string; emoji: boolean }
   | { type: 'mrkdwn'; text: string; verbatim: true };
@@ -208,7 +203,7 @@ function findingBlocks(
   const custom = ruleText(notification, ctx.accountAliases, escapeMrkdwn);
   if (!reply) {
     const mark = notification.kind === 'resolved' ? RESOLVED_MARK : SEVERITY_EMOJI[name];
-    blocks.push(header(`${mark} ${name}: ${plainText(finding.title)}`));
+    blocks.push(header(`${mark} ${name}: ${cleanLine(finding.title)}`));
   }
   if (notification.kind !== 'new' || reply) {
     const why = `*${fitEscaped(headline(notification), 1000, escapeMrkdwn)}*`;
@@ -254,7 +249,7 @@ function findingBlocks(
           action_id: 'klaxon-open-console',
           text: {
             type: 'plain_text',
-            text: `Open in ${plainText(finding.product).slice(0, 40) || 'console'}`,
+            text: `Open in ${cleanLine(finding.product, 40) || 'console'}`,
             emoji: false,
           },
           url,
@@ -282,7 +277,7 @@ function digestBlocks(notification: Notification, ctx: RenderContext, budget: Bu
   const group = groupText(notification, ctx.accountAliases);
   const blocks: Block[] = [
     header(
-      `${SEVERITY_EMOJI[name]} ${headline(notification)}${group === '' ? '' : ` — ${plainText(group)}`}`,
+      `${SEVERITY_EMOJI[name]} ${headline(notification)}${group === '' ? '' : ` — ${cleanLine(group)}`}`,
     ),
   ];
   const custom = ruleText(notification, ctx.accountAliases, escapeMrkdwn);

@@ -31,7 +31,7 @@ import {
   truncate,
   worstSeverity,
 } from './render/finding-text.js';
-import { actorText } from './render/plain-text.js';
+import { actorText, cleanLine } from './render/plain-text.js';
 
 /** Config of a `teams` output. */
 export const teamsConfigSchema = z.strictObject({
@@ -82,11 +82,6 @@ export function escapeTeams(text: string): string {
     .replace(ENTITY, '＆');
 }
 
-/** Text for places Teams never parses (action titles, `summary`): invisibles removed, one line. */
-function plainText(text: string): string {
-  return oneLine(stripInvisible(text));
-}
-
 type TextColour = 'attention' | 'warning' | 'good' | 'accent' | 'default';
 type ContainerStyle = 'attention' | 'warning' | 'good' | 'accent' | 'emphasis' | 'default';
 
@@ -120,7 +115,7 @@ function textBlock(text: string, extra: Record<string, unknown> = {}): Element {
 function openAction(finding: Finding | undefined): Element[] {
   const url = safeConsoleUrl(finding?.consoleUrl);
   if (url === undefined || finding === undefined) return [];
-  const product = plainText(finding.product).slice(0, 40);
+  const product = cleanLine(finding.product, 40);
   return [{ type: 'Action.OpenUrl', title: `Open in ${product === '' ? 'console' : product}`, url }];
 }
 
@@ -331,7 +326,7 @@ function messageCard(
           potentialAction: [
             {
               '@type': 'OpenUri',
-              name: `Open in ${plainText(first?.product ?? '').slice(0, 40) || 'console'}`,
+              name: `Open in ${cleanLine(first?.product ?? '', 40) || 'console'}`,
               targets: [{ os: 'default', uri: url }],
             },
           ],
