@@ -454,7 +454,11 @@ function prepare(db: BetterSqlite3.Database) {
     .split(', ')
     .map((column) => `@${column}`)
     .join(', ');
-  const due = "state = 'pending' AND claimable_ms <= @now ORDER BY claimable_ms, id LIMIT @limit";
+  // Without statistics the planner prefers a (state, …) index and sorts every pending row; the
+  // partial due index reads only the rows it returns, in order.
+  const due =
+    "deliveries INDEXED BY deliveries_due WHERE state = 'pending' AND claimable_ms <= @now " +
+    'ORDER BY claimable_ms, id LIMIT @limit';
   return {
     insertEvent: db.prepare(
       'INSERT INTO events (id, event_id, received_at, received_ms, via, status, reason, body) ' +
@@ -472,10 +476,11 @@ function prepare(db: BetterSqlite3.Database) {
     getDelivery: db.prepare(`${withBody} WHERE d.id = ?`),
     getDeliveryCore: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
     dueDeliveries: db.prepare(
-      `${withBody} WHERE d.state = 'pending' AND d.claimable_ms <= @now ORDER BY d.claimable_ms, d.id LIMIT @limit`,
+      `SELECT d.*, b.notification FROM (SELECT * FROM ${due}) d JOIN delivery_bodies b ON b.id = d.id ` +
+        'ORDER BY d.claimable_ms, d.id',
     ),
     leaseDeliveries: db.prepare(
-      `UPDATE deliveries SET claimable_ms = @until WHERE id IN (SELECT id FROM deliveries WHERE ${due})`,
+      `UPDATE deliveries SET claimable_ms = @until WHERE id IN (SELECT id FROM ${due})`,
     ),
     updateDelivery: db.prepare(
       'UPDATE deliveries SET state = @state, attempts = @attempts, next_attempt_at = @next_attempt_at, ' +
