@@ -28,6 +28,21 @@ export {
 } from './findings/index.js';
 export { generateSamples, type SampleOptions } from './samples/index.js';
 export {
+  type ArchivedEvent,
+  type AuditRecord,
+  type CommitBatch,
+  type Delivery,
+  type DeliveryOutcome,
+  type DeliveryState,
+  type FindingState,
+  type Group,
+  MemoryStore,
+  type Retention,
+  type Silence,
+  type Store,
+  StoreError,
+} from './store/index.js';
+export {
   applyInputPath,
   applyInputTransformer,
   compileInputTransformer,
