@@ -35,6 +35,7 @@ import {
   severityText,
   stripInvisible,
   truncate,
+  whereLine,
   worstSeverity,
 } from './render/finding-text.js';
 import { actorText, cleanLine } from './render/plain-text.js';
@@ -304,13 +305,9 @@ function digestBlocks(notification: Notification, ctx: RenderContext, budget: Bu
 }
 
 function digestLine(finding: Finding, ctx: RenderContext): string {
-  const facts = findingFacts(finding, ctx.accountAliases);
   const name = severityName(finding.severity.label);
   const title = fitEscaped(oneLine(finding.title), 150, escapeMrkdwn);
-  const where = [facts.account.value, facts.region.value, finding.type, finding.resources[0]?.id ?? '']
-    .filter((s) => s !== '')
-    .map((s) => fitEscaped(oneLine(s), 100, escapeMrkdwn))
-    .join(' · ');
+  const where = whereLine(finding, ctx.accountAliases, escapeMrkdwn);
   // Every part is bounded, so a line is too (a console URL is a few hundred characters at most;
   // a longer one is not linked rather than cut, because a cut link would be a broken link).
   const url = safeConsoleUrl(finding.consoleUrl);

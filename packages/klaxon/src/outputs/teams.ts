@@ -29,6 +29,7 @@ import {
   severityText,
   stripInvisible,
   truncate,
+  whereLine,
   worstSeverity,
 } from './render/finding-text.js';
 import { actorText, cleanLine } from './render/plain-text.js';
@@ -218,11 +219,7 @@ function digestCard(notification: Notification, ctx: RenderContext, budget: Budg
 }
 
 function digestRow(finding: Finding, ctx: RenderContext): Element {
-  const f = findingFacts(finding, ctx.accountAliases);
-  const where = [f.account.value, f.region.value, finding.type, finding.resources[0]?.id ?? '']
-    .filter((s) => s !== '')
-    .map((s) => fitEscaped(oneLine(s), 100, escapeTeams))
-    .join(' · ');
+  const where = whereLine(finding, ctx.accountAliases, escapeTeams);
   const url = safeConsoleUrl(finding.consoleUrl);
   return {
     type: 'ColumnSet',

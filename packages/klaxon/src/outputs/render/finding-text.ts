@@ -177,6 +177,23 @@ function resolvedState(finding: Finding): string {
   return '';
 }
 
+/**
+ * `prod (884003976652) · us-west-2 · Recon:EC2/PortProbeUnprotectedPort · i-0abc`: where a finding
+ * is, on one line, each part escaped with `escapeFor` and cut at `partMax` (a digest row's subtitle).
+ */
+export function whereLine(
+  finding: Finding,
+  aliases: Readonly<Record<string, string>>,
+  escapeFor: (text: string) => string,
+  partMax = 100,
+): string {
+  const region = finding.region === '' ? '(global)' : finding.region;
+  return [accountText(finding.account, aliases), region, finding.type, finding.resources[0]?.id ?? '']
+    .filter((s) => s !== '')
+    .map((s) => fitEscaped(oneLine(s), partMax, escapeFor))
+    .join(' · ');
+}
+
 /** `account=prod (1111…), type=Recon:EC2/…`: a digest's group labels, with account aliases applied. */
 export function groupText(notification: Notification, aliases: Readonly<Record<string, string>>): string {
   const labels = notification.group?.labels ?? {};
