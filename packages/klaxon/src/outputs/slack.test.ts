@@ -44,6 +44,42 @@ function textObjects(body: Body): { type: string; text: string; verbatim?: boole
   return out;
 }
 
+/**
+ * Slack's documented Block Kit limits, checked block by block (Slack answers `invalid_blocks` when
+ * one is broken): at most 50 blocks; header plain_text ≤ 150; section text ≤ 3,000, ≤ 10 fields of
+ * ≤ 2,000; context ≤ 10 elements; button text ≤ 75 and URL ≤ 3,000; no empty text.
+ */
+function blockKitProblems(body: Body): string[] {
+  const problems: string[] = [];
+  const blocks: Body[] = body.blocks;
+  if (blocks.length > 50) problems.push(`${blocks.length} blocks`);
+  if (typeof body.text !== 'string' || body.text === '') problems.push('no fallback text');
+  blocks.forEach((b, i) => {
+    const at = `blocks[${i}] ${b.type}`;
+    if (b.type === 'header') {
+      if (b.text.type !== 'plain_text' || b.text.text.length > 150 || b.text.text === '') problems.push(at);
+    } else if (b.type === 'section') {
+      if (b.text === undefined && b.fields === undefined) problems.push(`${at}: empty`);
+      if (b.text !== undefined && (b.text.text.length > 3000 || b.text.text === ''))
+        problems.push(`${at}: text`);
+      if (
+        b.fields !== undefined &&
+        (b.fields.length > 10 || b.fields.some((f: Body) => f.text.length > 2000))
+      ) {
+        problems.push(`${at}: fields`);
+      }
+    } else if (b.type === 'context') {
+      if (b.elements.length > 10 || b.elements.some((e: Body) => e.text === '' || e.text.length > 3000))
+        problems.push(at);
+    } else if (b.type === 'actions') {
+      for (const e of b.elements) {
+        if (e.type !== 'button' || e.text.text.length > 75 || e.url.length > 3000) problems.push(at);
+      }
+    } else problems.push(`${at}: unexpected type`);
+  });
+  return problems;
+}
+
 function totalText(body: Body): number {
   return textObjects(body).reduce((n, t) => n + t.text.length, 0);
 }
@@ -81,6 +117,17 @@ describe('slack config', () => {
 });
 
 describe('slack render', () => {
+  it('the Block Kit limit check does catch a broken message (so a pass below means something)', () => {
+    const body = slackOutput.render(testNotification(), bot, ctx).body as Body;
+    expect(
+      blockKitProblems({
+        ...body,
+        blocks: [...body.blocks, { type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }],
+      }),
+    ).toEqual([`blocks[5] header`]);
+    expect(blockKitProblems({ ...body, blocks: Array(51).fill(body.blocks[4]) })).toEqual(['51 blocks']);
+  });
+
   it('renders header, fields, description, console button, context and a fallback text', () => {
     const body = slackOutput.render(testNotification(), bot, ctx).body as Body;
     expect(body.channel).toBe('C0123456');
@@ -189,6 +236,7 @@ describe('slack render', () => {
       resources: Array.from({ length: 40 }, (_, i) => ({ kind: 'Instance', id: `${i}${big}`, details: {} })),
     });
     const body = slackOutput.render(testNotification({ findings: [f] }), bot, ctx).body as Body;
+    expect(blockKitProblems(body)).toEqual([]);
     expect(body.blocks[0].text.text.length).toBeLessThanOrEqual(150);
     expect(body.blocks[0].text.text.endsWith(TRUNCATED)).toBe(true);
     for (const t of textObjects(body)) expect(t.text.length).toBeLessThanOrEqual(3000);
@@ -215,7 +263,7 @@ describe('slack render', () => {
       group: { key: 'g', labels: { account: '884003976652', type: 'Recon:EC2/PortProbeUnprotectedPort' } },
     });
     const body = slackOutput.render(n, bot, ctx).body as Body;
-    expect(body.blocks.length).toBeLessThanOrEqual(50);
+    expect(blockKitProblems(body)).toEqual([]);
     expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
     expect(body.blocks[0].text.text).toBe(
       '🔴 300 findings — account=prod (884003976652), type=Recon:EC2/PortProbeUnprotectedPort',
@@ -265,6 +313,7 @@ describe('slack escaping', () => {
         action: { type: 'ec2-isolate', dryRun: false, status: 'failed', summary: text },
       });
       const body = slackOutput.render(n, bot, ctx).body as Body;
+      expect(blockKitProblems(body)).toEqual([]);
       const json = JSON.stringify(body);
       expect(json).not.toMatch(BIDI);
       for (const t of textObjects(body)) {
@@ -292,6 +341,7 @@ describe('slack escaping', () => {
       });
       const body = slackOutput.render(n, bot, { ...ctx, threadRef: '1700000000.000001' }).body as Body;
       expect(JSON.stringify(body)).not.toMatch(BIDI);
+      expect(blockKitProblems(body)).toEqual([]);
       expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
       for (const t of textObjects(body)) {
         expect(t.text.length).toBeLessThanOrEqual(3000);
@@ -522,7 +572,9 @@ describe('slack golden files', () => {
     // The whole payload: a resolution also carries the chat.update body in `meta`.
     expect(payload).toEqual(golden('slack', name, payload));
     const body = payload.body as Body;
-    expect(body.blocks.length).toBeLessThanOrEqual(50);
+    expect(blockKitProblems(body)).toEqual([]);
+    const update = payload.meta?.[SLACK_UPDATE_META];
+    if (update !== undefined) expect(blockKitProblems(JSON.parse(update))).toEqual([]);
     expect(totalText(body)).toBeLessThanOrEqual(SLACK_TEXT_BUDGET);
   });
 });
