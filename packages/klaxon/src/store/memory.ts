@@ -294,7 +294,7 @@ export class MemoryStore implements Store {
     return removed;
   }
 
-  /** Forgets everything; later calls fail. */
+  /** Closes the store: later calls fail with a StoreError. */
   async close(): Promise<void> {
     this.closed = true;
   }
