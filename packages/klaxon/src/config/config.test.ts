@@ -243,6 +243,24 @@ settings: { server: { port: -1 } }
     );
   });
 
+  it('puts cross-check problems in document order too, whatever the order of the sections', () => {
+    const text = `
+settings: { server: { host: 0.0.0.0 } }
+silences:
+  - { pattern: { source: [x] }, from: 2027-01-01T00:00:00Z, until: 2026-01-01T00:00:00Z, reason: r }
+outputs: { s: { type: console } }
+rules:
+  - { name: a, pattern: { source: [x] }, notify: [s, nope] }
+`;
+    expect(() => parseConfig(text, 'o.yaml')).toThrow(
+      [
+        "settings.server.token: required when settings.server.host is not a loopback address (host is '0.0.0.0')",
+        'silences[0].until: must be later than from (2027-01-01T00:00:00.000Z)',
+        "rules[0].notify[1]: unknown output 'nope'",
+      ].join('\n'),
+    );
+  });
+
   it('groups by finding labels, `...`, or dotted event paths, never through __proto__', () => {
     const rule = (by: string) =>
       `outputs: { s: { type: console } }\nrules: [{ name: a, pattern: { source: [x] }, notify: [s], group: { by: [${by}] } }]`;

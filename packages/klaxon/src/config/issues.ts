@@ -8,18 +8,27 @@ import { type ConfigPath, formatPath } from './path.js';
  * document are quoted only where they are names the user typed (types, keys), never whole strings,
  * so a secret in a wrong place is not echoed back.
  */
-export function toConfigIssues(error: z.ZodError, document: unknown, schema: z.ZodType): ConfigIssue[] {
+export function toConfigIssues(error: z.ZodError, document: unknown, schema: z.ZodType): LocatedIssue[] {
   const found: LocatedIssue[] = [];
   for (const issue of error.issues) collect(issue as z.core.$ZodIssue, [], document, schema, found);
-  // zod reports unknown keys after an object's fields; users read top to bottom, so sort by place.
-  const keyed = found.map((issue, i) => ({ issue, i, order: documentOrder(document, issue.path) }));
-  keyed.sort((a, b) => compareOrder(a.order, b.order) || a.i - b.i);
-  return keyed.map(({ issue }) => ({ path: formatPath(issue.path), message: issue.message }));
+  return found;
 }
 
-interface LocatedIssue {
+/** A problem at a path not yet formatted, so that problems can be put in the order of the document. */
+export interface LocatedIssue {
   readonly path: ConfigPath;
   readonly message: string;
+}
+
+/**
+ * Sorts problems by where they are in the document (zod reports unknown keys after an object's
+ * fields, and cross-checks run section by section; users read top to bottom), then formats paths.
+ * Problems at the same place keep their order; a path the document lacks sorts after its siblings.
+ */
+export function inDocumentOrder(document: unknown, issues: readonly LocatedIssue[]): ConfigIssue[] {
+  const keyed = issues.map((issue, i) => ({ issue, i, order: documentOrder(document, issue.path) }));
+  keyed.sort((a, b) => compareOrder(a.order, b.order) || a.i - b.i);
+  return keyed.map(({ issue }) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
 /** The position of each step of `path` among its siblings, in the order the document wrote them. */

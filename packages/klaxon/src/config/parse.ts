@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import { kindOf, toConfigIssues } from './issues.js';
+import { ConfigError } from './errors.js';
+import { inDocumentOrder, kindOf, type LocatedIssue, toConfigIssues } from './issues.js';
 import { buildConfigSchema } from './schema.js';
 import { checkSecretReferences } from './secrets.js';
 import type { KlaxonConfig } from './types.js';
@@ -69,23 +69,19 @@ export function parseConfigText(text: string, sourceName: string): unknown {
 
 /**
  * Validates plain data as a configuration: shape and defaults (zod), then the cross-references
- * and EventBridge checks. `earlier` issues (e.g. secret reference syntax) are reported first.
+ * and EventBridge checks. `earlier` problems (e.g. secret reference syntax) are reported with them,
+ * everything in the order of the document.
  */
 export function validateConfigDocument(
   document: unknown,
-  earlier: readonly ConfigIssue[] = [],
+  earlier: readonly LocatedIssue[] = [],
 ): KlaxonConfig {
   const result = configSchema().safeParse(document);
-  if (!result.success) {
-    throw new ConfigError([
-      ...earlier,
-      ...toConfigIssues(result.error, document, configSchema() as z.ZodType),
-    ]);
-  }
-  const config = result.data as KlaxonConfig;
-  const issues = [...earlier, ...checkConfigSemantics(config)];
-  if (issues.length > 0) throw new ConfigError(issues);
-  return config;
+  const issues = result.success
+    ? [...earlier, ...checkConfigSemantics(result.data as KlaxonConfig)]
+    : [...earlier, ...toConfigIssues(result.error, document, configSchema() as z.ZodType)];
+  if (issues.length > 0) throw new ConfigError(inDocumentOrder(document, issues));
+  return result.data as KlaxonConfig;
 }
 
 function firstLine(text: string): string {

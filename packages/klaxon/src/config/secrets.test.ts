@@ -51,6 +51,9 @@ describe('secret reference syntax', () => {
       outputs: { a: { url: '${nope:x}' } },
       list: ['ok', '${env:'],
     });
-    expect(issues.map((i) => i.path)).toEqual(['outputs.a.url', 'list[1]']);
+    expect(issues.map((i) => i.path)).toEqual([
+      ['outputs', 'a', 'url'],
+      ['list', 1],
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { ConfigIssue } from './errors.js';
+import type { LocatedIssue } from './issues.js';
 import { type ConfigPath, formatPath } from './path.js';
 
 /** Where a secret reference takes its value from. */
@@ -74,13 +75,13 @@ export function parseSecretReferences(text: string): Segment[] {
 }
 
 /** Every malformed secret reference in a document, by path. */
-export function checkSecretReferences(document: unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+export function checkSecretReferences(document: unknown): LocatedIssue[] {
+  const issues: LocatedIssue[] = [];
   visitStrings(document, [], (text, path) => {
     try {
       parseSecretReferences(text);
     } catch (err) {
-      issues.push({ path: formatPath(path), message: (err as Error).message });
+      issues.push({ path, message: (err as Error).message });
     }
     return text;
   });

@@ -7,18 +7,18 @@ import {
   validateInputTransformer,
   validateTargetInput,
 } from '../transform/index.js';
-import type { ConfigIssue } from './errors.js';
-import { type ConfigPath, formatPath } from './path.js';
+import type { LocatedIssue } from './issues.js';
+import type { ConfigPath } from './path.js';
 import type { KlaxonConfig } from './types.js';
 
 /**
  * The checks zod cannot make on one field alone: references between sections, uniqueness, and
  * EventBridge's own validation of patterns and input transformers (with EventBridge's messages).
- * Runs on a document that already has the right shape; returns every problem, in document order.
+ * Runs on a document that already has the right shape; returns every problem, section by section.
  */
-export function checkConfigSemantics(config: KlaxonConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const add = (path: ConfigPath, message: string) => issues.push({ path: formatPath(path), message });
+export function checkConfigSemantics(config: KlaxonConfig): LocatedIssue[] {
+  const issues: LocatedIssue[] = [];
+  const add = (path: ConfigPath, message: string) => issues.push({ path, message });
   const outputNames = new Set(Object.keys(config.outputs));
   const maxLength = config.settings.patterns.maxLength;
 
