@@ -19,7 +19,17 @@ function allPaths(value: unknown): Set<string> {
 
 const depth = (p: { outer: unknown } | null): number =>
   p === null ? 0 : 1 + depth(p.outer as { outer: unknown } | null);
-const scan = (text: string, wanted: Set<string>) => scanEventText(text, wantedTree(wanted), wanted);
+const scan = (text: string, wanted: Set<string>) => scanEventText(text, wantedTree(wanted), wanted).fields;
+/** Reads every wanted path through `at`, with only `eager` read in the first pass. */
+const scanDeferred = (text: string, wanted: Set<string>, eager: Set<string>) => {
+  const leaves = scanEventText(text, wantedTree(wanted, eager), wanted);
+  const out = new Map<string, NonNullable<ReturnType<typeof leaves.at>>>();
+  for (const path of wanted) {
+    const found = leaves.at(path);
+    if (found !== undefined && found.length > 0) out.set(path, found);
+  }
+  return out;
+};
 
 const plain = (fields: ReturnType<typeof flattenEvent>) =>
   [...fields]
@@ -39,6 +49,26 @@ describe('scanEventText', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('reading some paths only on demand yields the same leaves', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.func(fc.boolean()), (value, pick) => {
+        const text = JSON.stringify(value);
+        const wanted = allPaths(value);
+        const eager = new Set([...wanted].filter((p) => pick(p)));
+        const full = new Map([...flattenEvent(JSON.parse(text), wanted)].filter(([, l]) => l.length > 0));
+        expect(plain(scanDeferred(text, wanted, eager))).toEqual(plain(full));
+      }),
+      { numRuns: 1000 },
+    );
+    // A repeated key inside a deferred part is found on demand, and JSON.parse's answer (last wins) used.
+    const wanted = new Set(['a', 'a.b', 'c']);
+    expect(
+      scanDeferred('{"c": 1, "a": {"b": 1, "b": 2}}', wanted, new Set(['c']))
+        .get('a.b')
+        ?.map((l) => l.value),
+    ).toEqual([2]);
   });
 
   it('rejects exactly the texts JSON.parse rejects', () => {

@@ -10,16 +10,31 @@ import type { Leaf } from './operators.js';
 export interface WantedNode {
   readonly path: string;
   readonly children: Map<string, WantedNode>;
+  /** Read only on demand: the first pass validates and skips the value and notes where it is. */
+  readonly deferred: boolean;
 }
 
-/** Builds the tree from a set that holds every dot-prefix of every wanted path. */
-export function wantedTree(paths: ReadonlySet<string>): WantedNode {
-  const root: WantedNode = { path: '', children: new Map() };
+/**
+ * Builds the tree from a set that holds every dot-prefix of every wanted path. With `eager`, the
+ * paths outside it (and not leading to one in it) are deferred: the matcher needs them only for
+ * branches whose indexed conditions all hit, which most events never produce.
+ */
+export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<string>): WantedNode {
+  let needed: Set<string> | undefined;
+  if (eager !== undefined) {
+    needed = new Set();
+    for (const path of eager) {
+      for (let dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1))
+        needed.add(path.slice(0, dot));
+      needed.add(path);
+    }
+  }
+  const root: WantedNode = { path: '', children: new Map(), deferred: false };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
     let n = nodes.get(path);
     if (n === undefined) {
-      n = { path, children: new Map() };
+      n = { path, children: new Map(), deferred: needed !== undefined && !needed.has(path) };
       nodes.set(path, n);
     }
     return n;
@@ -55,16 +70,45 @@ export function scanEventText(
   text: string,
   wanted: WantedNode,
   wantedPaths: ReadonlySet<string>,
-): EventFields {
+): EventLeaves {
   const scanner = new Scanner(text, wanted);
   try {
-    return scanner.run();
+    scanner.run();
   } catch (err) {
-    if (err === DUPLICATE_KEY) return flattenEvent(JSON.parse(text), wantedPaths);
+    if (err === DUPLICATE_KEY) return leavesOf(flattenEvent(JSON.parse(text), wantedPaths));
     if (err instanceof SyntaxError)
       throw new EventTextError(`Event is not valid JSON: ${err.message}`, { cause: err });
     throw err;
   }
+  if (!scanner.hasDeferred()) return leavesOf(scanner.fields);
+  let fields = scanner.fields;
+  let resolved = false;
+  return {
+    fields,
+    at(path) {
+      if (!resolved) {
+        resolved = true;
+        try {
+          scanner.resolveDeferred();
+        } catch (err) {
+          if (err !== DUPLICATE_KEY) throw err;
+          fields = flattenEvent(JSON.parse(text), wantedPaths);
+        }
+      }
+      return fields.get(path);
+    },
+  };
+}
+
+/** An event's leaves by path; `fields` holds those read eagerly, `at` reads deferred parts as needed. */
+export interface EventLeaves {
+  readonly fields: EventFields;
+  at(path: string): EventField[] | undefined;
+}
+
+/** Wraps fully read fields. */
+export function leavesOf(fields: EventFields): EventLeaves {
+  return { fields, at: (path) => fields.get(path) };
 }
 
 const DUPLICATE_KEY = Symbol('duplicate key');
@@ -72,19 +116,34 @@ const DUPLICATE_KEY = Symbol('duplicate key');
 class Scanner {
   private i = 0;
   private nextArrayId = 0;
-  private readonly fields: EventFields = new Map();
+  readonly fields: EventFields = new Map();
+  private readonly deferred: { node: WantedNode; start: number; position: ArrayPosition | null }[] = [];
+  private resolving = false;
 
   constructor(
     private readonly s: string,
     private readonly wanted: WantedNode,
   ) {}
 
-  run(): EventFields {
+  run(): void {
     const c = this.ws();
     if (c === 123) this.object(this.wanted, null);
     else this.skipValue();
     if (this.ws() !== -1) this.fail('Unexpected non-whitespace character after JSON');
-    return this.fields;
+  }
+
+  hasDeferred(): boolean {
+    return this.deferred.length > 0;
+  }
+
+  /** Second pass over the deferred values (already validated), adding their leaves. */
+  resolveDeferred(): void {
+    this.resolving = true;
+    for (const { node, start, position } of this.deferred) {
+      this.i = start;
+      this.value(node, position);
+    }
+    this.deferred.length = 0;
   }
 
   private fail(message: string): never {
@@ -116,6 +175,11 @@ class Scanner {
   /** A value whose path some pattern mentions (or an element of an array at such a path). */
   private value(node: WantedNode, position: ArrayPosition | null): void {
     const c = this.ws();
+    if (node.deferred && !this.resolving) {
+      this.deferred.push({ node, start: this.i, position });
+      this.skipValue();
+      return;
+    }
     const path = node.path;
     switch (c) {
       case 123:
@@ -155,7 +219,9 @@ class Scanner {
         return;
       default: {
         const start = this.i;
-        this.number();
+        NUMBER_RE.lastIndex = start;
+        if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
+        else this.number();
         this.add(path, Number(this.s.slice(start, this.i)), position);
       }
     }

@@ -1,6 +1,12 @@
-import { type Branch, CompiledPattern, compilePattern, type PatternOptions } from './compile.js';
-import { type EventField, type EventFields, flattenEvent, joinMembership, type Membership } from './event.js';
-import { scanEventText, type WantedNode, wantedTree } from './event-text.js';
+import {
+  type Branch,
+  CompiledPattern,
+  type Condition,
+  compilePattern,
+  type PatternOptions,
+} from './compile.js';
+import { type EventField, flattenEvent, joinMembership, type Membership } from './event.js';
+import { type EventLeaves, leavesOf, scanEventText, type WantedNode, wantedTree } from './event-text.js';
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
 /**
@@ -15,6 +21,11 @@ import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } 
  * match, not a loop over rules; only branches with no indexable condition at all are tried on every
  * event.
  */
+
+/** A condition is indexed when it is required and all its operands are good hash keys. */
+function isIndexed(condition: Condition): boolean {
+  return !condition.absent && condition.tests.every((t) => INDEXABLE.has(t.kind));
+}
 
 /** Operators whose operand is a good hash key (few values pass each). */
 const INDEXABLE = new Set<ValueTest['kind']>([
@@ -42,13 +53,12 @@ interface BranchState {
   readonly branch: Branch;
   /** Indexed conditions: each must be hit by some leaf for the branch to be considered. */
   readonly required: number;
-  /** Conditions tested directly on candidate branches (see the note at the top). */
-  readonly direct: readonly number[];
   /** Where this branch's hits are stored in the index, so removal can find them. */
   readonly postings: Hit[][];
   stamp: number;
   hitCount: number;
-  hits: (EventField[] | undefined)[];
+  /** Per condition, the event counter value when it was last hit: counts each condition once per event. */
+  readonly conditionStamps: Float64Array;
 }
 
 interface Hit {
@@ -83,12 +93,12 @@ class AffixIndex {
     this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
   }
 
-  collect(value: string, fromEnd: boolean, out: (hits: Hit[]) => void): void {
+  collect(value: string, fromEnd: boolean, out: Hit[][]): void {
     for (const length of this.lengths) {
       if (length > value.length) return;
       const key = fromEnd ? value.slice(value.length - length) : value.slice(0, length);
       const hits = this.byLength.get(length)?.get(key);
-      if (hits !== undefined) out(hits);
+      if (hits !== undefined) out.push(hits);
     }
   }
 }
@@ -117,6 +127,8 @@ class PathIndex {
   readonly exists: Hit[] = [];
   /** Conditions (of any kind) at this path: the index is dropped when none is left. */
   users = 0;
+  /** Operands posted here by indexed conditions; a path without any is read from events lazily. */
+  postings = 0;
 
   add(test: ValueTest, hit: Hit): Hit[] {
     switch (test.kind) {
@@ -159,32 +171,32 @@ class PathIndex {
     this.foldedSuffixes.prune();
   }
 
-  /** Calls `out` with every hit list whose operand the leaf satisfies. */
-  collect(value: Leaf, out: (hits: Hit[]) => void): void {
-    if (this.exists.length > 0) out(this.exists);
+  /** Appends to `out` every hit list whose operand the leaf satisfies. */
+  collect(value: Leaf, out: Hit[][]): void {
+    if (this.exists.length > 0) out.push(this.exists);
     if (typeof value === 'string') {
       const exact = this.strings.get(value);
-      if (exact !== undefined) out(exact);
+      if (exact !== undefined) out.push(exact);
       if (this.ips.size > 0 && looksLikeIp(value)) {
         const hex = ipToHex(value);
         const ip = hex === undefined ? undefined : this.ips.get(hex);
-        if (ip !== undefined) out(ip);
+        if (ip !== undefined) out.push(ip);
       }
       if (this.prefixes.size > 0) this.prefixes.collect(value, false, out);
       if (this.suffixes.size > 0) this.suffixes.collect(value, true, out);
       if (this.folded.size > 0 || this.foldedPrefixes.size > 0 || this.foldedSuffixes.size > 0) {
         const folded = foldCase(value);
         const same = this.folded.get(folded);
-        if (same !== undefined) out(same);
+        if (same !== undefined) out.push(same);
         if (this.foldedPrefixes.size > 0) this.foldedPrefixes.collect(folded, false, out);
         if (this.foldedSuffixes.size > 0) this.foldedSuffixes.collect(folded, true, out);
       }
     } else if (typeof value === 'number') {
       const exact = this.numbers.get(value);
-      if (exact !== undefined) out(exact);
+      if (exact !== undefined) out.push(exact);
     } else {
       const exact = this.literals.get(value);
-      if (exact !== undefined) out(exact);
+      if (exact !== undefined) out.push(exact);
     }
   }
 }
@@ -242,21 +254,21 @@ export class PatternMatcher {
   private index(rule: Rule, branch: Branch): BranchState {
     this.wantedCache = undefined;
     this.wantedTreeCache = undefined;
-    const indexed = branch.map((c) => !c.absent && c.tests.every((t) => INDEXABLE.has(t.kind)));
+    const indexed = branch.map(isIndexed);
     const state: BranchState = {
       rule,
       branch,
       required: indexed.filter(Boolean).length,
-      direct: indexed.flatMap((isIndexed, i) => (isIndexed ? [] : [i])),
       postings: [],
       stamp: -1,
       hitCount: 0,
-      hits: [],
+      conditionStamps: new Float64Array(branch.length).fill(-1),
     };
     branch.forEach((condition, i) => {
       const path = this.pathIndex(condition.path);
       path.users++;
       if (!indexed[i]) return;
+      path.postings += condition.tests.length;
       const hit: Hit = { state, condition: i };
       for (const test of condition.tests) state.postings.push(path.add(test, hit));
     });
@@ -292,6 +304,7 @@ export class PatternMatcher {
         const path = this.paths.get(condition.path);
         if (path === undefined) continue;
         path.users--;
+        if (isIndexed(condition)) path.postings -= condition.tests.length;
         if (path.users === 0) this.paths.delete(condition.path);
         let dot = -1;
         do {
@@ -315,55 +328,51 @@ export class PatternMatcher {
   match(event: unknown): string[] {
     if (this.rules.size === 0) return [];
     const wanted = this.wantedPaths();
-    const fields =
+    const leaves =
       typeof event === 'string'
         ? scanEventText(event, this.wantedTreeCache ?? this.buildTree(wanted), wanted)
-        : flattenEvent(event, wanted);
+        : leavesOf(flattenEvent(event, wanted));
     const stamp = ++this.stamp;
+    // Counting pass: no allocation per branch, so the many branches that share one common operand
+    // (say geometry.type = Polygon) but miss another condition cost a few integer operations each.
     const touched: BranchState[] = [];
-    for (const [path, leaves] of fields) {
+    const lists = this.scratch;
+    for (const [path, atPath] of leaves.fields) {
       const index = this.paths.get(path);
       if (index === undefined) continue;
-      for (const leaf of leaves) {
-        index.collect(leaf.value, (hits) => {
+      for (const leaf of atPath) {
+        index.collect(leaf.value, lists);
+        for (const hits of lists) {
           for (const hit of hits) {
             const state = hit.state;
             if (state.stamp !== stamp) {
               state.stamp = stamp;
               state.hitCount = 0;
-              state.hits = new Array(state.branch.length);
               touched.push(state);
             }
-            const list = state.hits[hit.condition];
-            if (list === undefined) {
-              state.hits[hit.condition] = [leaf];
+            if (state.conditionStamps[hit.condition] !== stamp) {
+              state.conditionStamps[hit.condition] = stamp;
               state.hitCount++;
-            } else if (list[list.length - 1] !== leaf) {
-              list.push(leaf);
             }
           }
-        });
+        }
+        lists.length = 0;
       }
     }
     const matched = new Set<Rule>();
     for (const state of touched) {
-      if (state.hitCount === state.required && !matched.has(state.rule) && consistent(state, fields)) {
+      if (state.hitCount === state.required && !matched.has(state.rule) && verify(state.branch, leaves)) {
         matched.add(state.rule);
       }
     }
     for (const state of this.alwaysCandidates) {
-      if (matched.has(state.rule)) continue;
-      if (state.stamp !== stamp) {
-        state.stamp = stamp;
-        state.hitCount = 0;
-        state.hits = new Array(state.branch.length);
-      }
-      if (consistent(state, fields)) matched.add(state.rule);
+      if (!matched.has(state.rule) && verify(state.branch, leaves)) matched.add(state.rule);
     }
     if (matched.size === 0) return [];
     return [...matched].sort((a, b) => a.order - b.order).map((r) => r.name);
   }
 
+  private readonly scratch: Hit[][] = [];
   private wantedCache: ReadonlySet<string> | undefined;
   private wantedTreeCache: WantedNode | undefined;
 
@@ -374,47 +383,53 @@ export class PatternMatcher {
   }
 
   private buildTree(paths: ReadonlySet<string>): WantedNode {
-    this.wantedTreeCache = wantedTree(paths);
+    // Paths the counting pass reads are read at once; the rest only when a candidate needs them.
+    const eager = new Set<string>();
+    for (const [path, index] of this.paths) if (index.postings > 0) eager.add(path);
+    for (const state of this.alwaysCandidates) for (const c of state.branch) eager.add(c.path);
+    this.wantedTreeCache = wantedTree(paths, eager);
     return this.wantedTreeCache;
   }
 }
 
-// Completes a candidate: tests its direct conditions on the leaves of their paths, then runs the
-// array-consistency search over the leaves that passed each condition (see evaluate.ts for the
-// plain form of the same search).
-function consistent(state: BranchState, fields: EventFields): boolean {
-  for (const i of state.direct) {
-    const condition = state.branch[i];
-    if (condition === undefined) continue;
-    const passing: EventField[] = [];
-    for (const leaf of fields.get(condition.path) ?? []) {
+// Completes a candidate: finds, for every condition, the leaves at its path that pass it (the
+// index only said that some leaf hit each indexed condition), then runs the array-consistency
+// search over them. Same search as evaluate.ts; kept separate so the reference stays plain.
+function verify(branch: Branch, event: EventLeaves): boolean {
+  const passing: EventField[][] = [];
+  for (const condition of branch) {
+    const leaves: EventField[] = [];
+    for (const leaf of event.at(condition.path) ?? []) {
       for (const test of condition.tests) {
         if (testValue(test, leaf.value)) {
-          passing.push(leaf);
+          leaves.push(leaf);
           break;
         }
       }
     }
-    if (passing.length === 0 && !condition.absent) return false;
-    state.hits[i] = passing;
+    if (leaves.length === 0 && !condition.absent) return false;
+    passing.push(leaves);
   }
-  return search(state, 0, [], fields);
+  return search(branch, passing, 0, [], event);
 }
 
-function search(state: BranchState, i: number, membership: Membership, fields: EventFields): boolean {
-  const condition = state.branch[i];
+function search(
+  branch: Branch,
+  passing: EventField[][],
+  i: number,
+  membership: Membership,
+  event: EventLeaves,
+): boolean {
+  const condition = branch[i];
   if (condition === undefined) return true;
-  const hits = state.hits[i];
-  if (hits !== undefined) {
-    for (const leaf of hits) {
-      const joined = joinMembership(membership, leaf.position);
-      if (joined !== undefined && search(state, i + 1, joined, fields)) return true;
-    }
+  for (const leaf of passing[i] ?? []) {
+    const joined = joinMembership(membership, leaf.position);
+    if (joined !== undefined && search(branch, passing, i + 1, joined, event)) return true;
   }
   if (!condition.absent) return false;
-  const leaves = fields.get(condition.path);
+  const leaves = event.at(condition.path);
   if (leaves !== undefined) {
     for (const leaf of leaves) if (joinMembership(membership, leaf.position) !== undefined) return false;
   }
-  return search(state, i + 1, membership, fields);
+  return search(branch, passing, i + 1, membership, event);
 }
