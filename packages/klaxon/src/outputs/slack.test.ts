@@ -452,7 +452,7 @@ describe('slack send (loopback)', () => {
       server.respond((req) =>
         req.path.endsWith('chat.update')
           ? editAnswer
-          : { status: 200, body: '{"ok":true,"ts":"1700000050.000001"}' },
+          : { status: 200, body: '{"ok":true,"channel":"C0123456","ts":"1700000050.000001"}' },
       );
       expect(await send(payload, api())).toEqual({ ref: '1700000001.000200' });
       const [reply, edit] = server.requests.slice(before);
@@ -462,6 +462,18 @@ describe('slack send (loopback)', () => {
       expect(edit?.headers.authorization).toBe(`Bearer ${TOKEN}`);
       expect(JSON.parse(edit?.body ?? '')).toEqual(update);
     }
+
+    // Config may name the channel; chat.update needs the id, taken from the reply's answer.
+    const named = { ...api(), channel: '#secops' };
+    server.respond((req) =>
+      req.path.endsWith('chat.update')
+        ? { status: 200, body: '{"ok":true}' }
+        : { status: 200, body: '{"ok":true,"channel":"C0999999","ts":"1700000050.000002"}' },
+    );
+    const before0 = server.requests.length;
+    await send(slackOutput.render(n, named, { ...ctx, threadRef: '1700000001.000200' }), named);
+    expect(JSON.parse(server.requests[before0]?.body ?? '').channel).toBe('#secops');
+    expect(JSON.parse(server.requests[before0 + 1]?.body ?? '').channel).toBe('C0999999');
 
     // No thread, no edit; and a failed reply is reported without touching the original.
     expect(slackOutput.render(n, api(), ctx).meta).toBeUndefined();

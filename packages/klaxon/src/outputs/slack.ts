@@ -442,10 +442,10 @@ export async function sendSlack(
     await response.text().catch(() => '');
     return {};
   }
-  const result = await apiResult(response, payload, label, secrets);
+  const { result, channel } = await apiResult(response, payload, label, secrets);
   const update = payload.meta?.[SLACK_UPDATE_META];
   if (update !== undefined)
-    await editOriginal(update, url.replace(/chat\.postMessage$/, 'chat.update'), headers, ctx);
+    await editOriginal(update, channel, url.replace(/chat\.postMessage$/, 'chat.update'), headers, ctx);
   return result;
 }
 
@@ -454,12 +454,16 @@ export async function sendSlack(
  * and make deliver/ post the reply again. The edit is idempotent, so a retried delivery may repeat it.
  */
 async function editOriginal(
-  body: string,
+  rendered: string,
+  channelId: string | undefined,
   url: string,
   headers: Record<string, string>,
   ctx: SendContext,
 ): Promise<void> {
   try {
+    // chat.update takes a channel id only; the reply's answer names it even when config gave a name.
+    const body =
+      channelId === undefined ? rendered : JSON.stringify({ ...JSON.parse(rendered), channel: channelId });
     const response = await ctx.fetch(url, {
       method: 'POST',
       headers,
@@ -473,14 +477,14 @@ async function editOriginal(
   }
 }
 
-/** Reads a Web API answer: HTTP 200 with `{"ok":false,"error":…}` is still a failure. */
+/** Reads a Web API answer (HTTP 200 with `{"ok":false,"error":…}` is still a failure): the result and the channel id. */
 async function apiResult(
   response: Response,
   payload: Payload,
   label: string,
   secrets: string[],
-): Promise<SendResult> {
-  let answer: { ok?: unknown; error?: unknown; ts?: unknown };
+): Promise<{ result: SendResult; channel: string | undefined }> {
+  let answer: { ok?: unknown; error?: unknown; ts?: unknown; channel?: unknown };
   try {
     answer = (await response.json()) as typeof answer;
   } catch (error) {
@@ -500,9 +504,10 @@ async function apiResult(
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
+  const channel = typeof answer.channel === 'string' ? answer.channel : undefined;
   const parent = (payload.body as { thread_ts?: unknown }).thread_ts;
-  if (typeof parent === 'string') return { ref: parent };
-  return typeof answer.ts === 'string' ? { ref: answer.ts } : {};
+  if (typeof parent === 'string') return { result: { ref: parent }, channel };
+  return { result: typeof answer.ts === 'string' ? { ref: answer.ts } : {}, channel };
 }
 
 /** The token and webhook URL (both grant posting). */
