@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { outputTypes } from '../outputs/index.js';
@@ -58,6 +59,36 @@ describe('configJsonSchema', () => {
     ]) {
       expect(text).toContain(d);
     }
+  });
+
+  it('accepts good.yaml and every example, as an editor would', () => {
+    const validate = new Ajv2020({ allErrors: true }).compile(configJsonSchema());
+    const examples = new URL('../../../../examples/', import.meta.url);
+    const files = [
+      new URL('./testdata/good.yaml', import.meta.url),
+      ...readdirSync(examples)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => new URL(f, examples)),
+    ];
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const file of files) {
+      const ok = validate(parse(readFileSync(file, 'utf8')));
+      expect(ok ? [] : validate.errors, file.pathname).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['bad.rule-unknown-key.yaml', '/rules/0'],
+    ['bad.output-unknown-type.yaml', '/outputs/pager'],
+    ['bad.renotify-bad-duration.yaml', '/rules/0/renotify/every'],
+    ['bad.group-unknown-label.yaml', '/rules/0/group/by/1'],
+    ['bad.silence-bad-until.yaml', '/silences/0/until'],
+    ['bad.settings-pattern-max-length.yaml', '/settings/patterns/maxLength'],
+    ['bad.action-bad-security-group.yaml', '/rules/0/actions/0'],
+  ])('flags the shape error of %s at %s, as an editor would', (file, at) => {
+    const validate = new Ajv2020({ allErrors: true }).compile(configJsonSchema());
+    expect(validate(parse(readFileSync(new URL(`./testdata/${file}`, import.meta.url), 'utf8')))).toBe(false);
+    expect(validate.errors?.map((e) => e.instancePath)).toContain(at);
   });
 
   it('is plain JSON that a YAML language server can load', () => {
