@@ -133,6 +133,48 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    // stats() feeds /metrics, scraped every few seconds: counting millions of rows each time would
+    // stall the event loop, so triggers keep the counts as rows come and go.
+    version: 3,
+    name: 'row counts kept by triggers',
+    sql: `
+      CREATE TABLE row_counts (
+        name TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO row_counts (name, n)
+        VALUES ('deliveries.pending', 0), ('deliveries.sent', 0), ('deliveries.dead', 0),
+               ('events.accepted', 0), ('events.rejected', 0);
+      UPDATE row_counts SET n = (SELECT count(*) FROM deliveries WHERE 'deliveries.' || state = name)
+        WHERE name LIKE 'deliveries.%';
+      UPDATE row_counts SET n = (SELECT count(*) FROM events WHERE 'events.' || status = name)
+        WHERE name LIKE 'events.%';
+
+      CREATE TRIGGER deliveries_count_insert AFTER INSERT ON deliveries
+      BEGIN
+        UPDATE row_counts SET n = n + 1 WHERE name = 'deliveries.' || new.state;
+      END;
+      CREATE TRIGGER deliveries_count_delete AFTER DELETE ON deliveries
+      BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE name = 'deliveries.' || old.state;
+      END;
+      CREATE TRIGGER deliveries_count_state AFTER UPDATE OF state ON deliveries
+      WHEN old.state <> new.state
+      BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE name = 'deliveries.' || old.state;
+        UPDATE row_counts SET n = n + 1 WHERE name = 'deliveries.' || new.state;
+      END;
+      CREATE TRIGGER events_count_insert AFTER INSERT ON events
+      BEGIN
+        UPDATE row_counts SET n = n + 1 WHERE name = 'events.' || new.status;
+      END;
+      CREATE TRIGGER events_count_delete AFTER DELETE ON events
+      BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE name = 'events.' || old.status;
+      END;
+    `,
+  },
 ];
 
 /**

@@ -157,9 +157,13 @@ describe('SqliteStore migrations', () => {
 
     const store = SqliteStore.open(path);
     expect(await store.getDelivery('d1')).toEqual(v1);
+    // Migration 3 counted the rows that were already there.
+    expect((await store.stats()).deliveries).toEqual({ pending: 1, sent: 0, dead: 0 });
     expect(await store.claimDeliveries(at(0), 5, 1000)).toEqual([v1]);
     await store.recordOutcome('d1', { kind: 'sent', at: at(1) });
+    expect((await store.stats()).deliveries).toEqual({ pending: 0, sent: 1, dead: 0 });
     await store.prune(at(100_000), { sentDeliveries: 1 });
+    expect((await store.stats()).deliveries).toEqual({ pending: 0, sent: 0, dead: 0 });
     await store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
