@@ -213,6 +213,9 @@ describe('matching semantics', () => {
     expect(matches({ ip: [{ cidr: '10.0.0.0/24' }] }, { ip: '10.0.1.0' })).toBe(false);
     expect(matches({ ip: [{ cidr: '2001:db8::/32' }] }, { ip: '2001:DB8:0:0:0:0:0:1' })).toBe(true);
     expect(matches({ ip: [{ cidr: '10.0.0.0/8' }] }, { ip: '::ffff:10.1.2.3' })).toBe(false);
+    expect(matches({ ip: [{ cidr: '10.0.0.0/8' }] }, { ip: '::ffff:a01:203' })).toBe(true);
+    expect(matches({ ip: [{ exactly: '::1' }] }, { ip: '0::1' })).toBe(false);
+    expect(matches({ ip: [{ exactly: '::1' }] }, { ip: '::1' })).toBe(true);
     expect(matches({ ip: ['::1'] }, { ip: '0:0:0:0:0:0:0:1' })).toBe(true);
     // EventBridge's range starts at the address as written: host bits below it are outside.
     expect(matches({ ip: [{ cidr: '10.0.0.5/24' }] }, { ip: '10.0.0.4' })).toBe(false);
