@@ -22,6 +22,7 @@ describe('file output', () => {
     expect(fileConfigSchema.safeParse({ type: 'file' }).success).toBe(false);
     expect(fileConfigSchema.safeParse({ type: 'file', path: '' }).success).toBe(false);
     expect(fileConfigSchema.safeParse({ type: 'file', path: 'x', mode: 1 }).success).toBe(false);
+    expect(fileConfigSchema.safeParse({ type: 'file', path: 'a\0b' }).success).toBe(false);
     expect(fileConfigSchema.parse({ type: 'file', path: 'out.jsonl' })).toEqual({
       type: 'file',
       path: 'out.jsonl',
@@ -49,7 +50,9 @@ describe('file output', () => {
     expect(body.text).toBe('T Recon:EC2/PortProbeUnprotectedPort');
     expect(body.findings[0]?.raw).toBeUndefined();
     expect(body.findings[0]?.accountAlias).toBe('prod');
-    expect((body.findings[0]?.event as { id: string } | undefined)?.id).toBe('bb9fb524-59ef-513a-8659-b12a3795ae8b');
+    expect((body.findings[0]?.event as { id: string } | undefined)?.id).toBe(
+      'bb9fb524-59ef-513a-8659-b12a3795ae8b',
+    );
   });
 
   it('appends one JSON line per notification, creating the directory and the file (mode 0600)', async () => {
@@ -104,6 +107,7 @@ describe('file output', () => {
     ['EMFILE', true],
     ['EIO', true],
     ['EAGAIN', true],
+    ['ERR_INVALID_ARG_VALUE', false],
   ])('classifies %s as retryable=%s', (code, retryable) => {
     const err = fileDeliveryError(Object.assign(new Error(`${code}: x`), { code }), 'out.jsonl');
     expect(err.retryable).toBe(retryable);

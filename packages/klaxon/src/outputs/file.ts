@@ -19,6 +19,7 @@ export const fileConfigSchema = z.strictObject({
   path: z
     .string({ error: 'expected a file path' })
     .min(1, { error: 'expected a file path' })
+    .regex(/^[^\0]+$/, { error: 'a file path cannot contain a NUL character' })
     .describe(
       'File to append JSON lines to; relative to the working directory. Created (mode 0600) if missing.',
     ),
@@ -153,7 +154,8 @@ const PERMANENT = new Set([
 export function fileDeliveryError(error: unknown, path: string): DeliveryError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
   return new DeliveryError(`file ${path}: cannot append: ${code}`, {
-    retryable: !PERMANENT.has(code),
+    // Node's own `ERR_…` codes (an invalid path argument) are a configuration problem, never transient.
+    retryable: !PERMANENT.has(code) && !code.startsWith('ERR_'),
     cause: error,
   });
 }
