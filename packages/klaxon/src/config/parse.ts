@@ -33,9 +33,8 @@ export function parseConfigText(text: string, sourceName: string): unknown {
     // `merge` enables `<<: *anchor`, the usual way to share a block between rules.
     doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true, merge: true });
   } catch (err) {
-    throw new ConfigError([{ path: sourceName, message: firstLine(String((err as Error).message)) }], {
-      cause: err,
-    });
+    // No `cause`: the parser's message quotes the offending line, which may hold an inline secret.
+    throw new ConfigError([{ path: sourceName, message: firstLine(String((err as Error).message)) }]);
   }
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
@@ -52,9 +51,8 @@ export function parseConfigText(text: string, sourceName: string): unknown {
     // The alias cap stops "billion laughs" documents from expanding without bound.
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError([{ path: sourceName, message: firstLine(String((err as Error).message)) }], {
-      cause: err,
-    });
+    // No `cause`: the parser's message quotes the offending line, which may hold an inline secret.
+    throw new ConfigError([{ path: sourceName, message: firstLine(String((err as Error).message)) }]);
   }
   if (value === null || value === undefined) {
     throw new ConfigError([{ path: sourceName, message: 'the configuration is empty' }]);
