@@ -56,7 +56,14 @@ const NUM = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 const WS = '[ \\t\\n\\r]*';
 const NUMBER_RE = new RegExp(NUM, 'y');
 const STRING_RE = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const NUMBER_ARRAY_RE = new RegExp(`\\[${WS}(?:${NUM}${WS}(?:,${WS}${NUM}${WS})*)?\\]`, 'y');
+// Arrays of numbers nested up to four deep (GeoJSON coordinates, matrices) in one match: each level
+// is a list of numbers or of the level below. The first character decides between the two, so the
+// expression never backtracks far.
+const numberArrays = (depth: number): string => {
+  const item = depth === 0 ? NUM : `(?:${NUM}|${numberArrays(depth - 1)})`;
+  return `\\[${WS}(?:${item}${WS}(?:,${WS}${item}${WS})*)?\\]`;
+};
+const NUMBER_ARRAY_RE = new RegExp(numberArrays(3), 'y');
 
 /**
  * Reads event JSON text straight into the leaves the matcher needs, without building the event
@@ -219,9 +226,22 @@ class Scanner {
         return;
       default: {
         const start = this.i;
-        NUMBER_RE.lastIndex = start;
-        if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
-        else this.number();
+        if (this.resolving) {
+          // Second pass: the text was validated by the first, so the number's end is all we need.
+          const s = this.s;
+          let i = start;
+          for (
+            let d = s.charCodeAt(i);
+            (d >= 48 && d <= 57) || d === 46 || d === 45 || d === 43 || (d | 32) === 101;
+          ) {
+            d = s.charCodeAt(++i);
+          }
+          this.i = i;
+        } else {
+          NUMBER_RE.lastIndex = start;
+          if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
+          else this.number();
+        }
         this.add(path, Number(this.s.slice(start, this.i)), position);
       }
     }
