@@ -162,6 +162,35 @@ settings: { server: { token: "\${env:TOKEN}" } }
     expect(err.message).not.toContain('not-a-group');
   });
 
+  it('reads one field of a JSON secret with #key, fetching the secret once', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'klaxon/slack' }).resolves({
+      SecretString: JSON.stringify({ token: 'xoxb-json-field-secret', channel: 'C0123456', n: 5 }),
+    });
+    await write(
+      'json.yaml',
+      `outputs:
+  a: { type: webhook, url: "https://x.example/\${secretsmanager:klaxon/slack#channel}?t=\${secretsmanager:klaxon/slack#token}" }
+  b: { type: webhook, url: "https://x.example/\${secretsmanager:klaxon/slack#n}" }
+  c: { type: webhook, url: "https://x.example/\${secretsmanager:klaxon/slack#nope}" }
+`,
+    );
+    const err = await loadError('json.yaml', { ...clients, cwd: dir, env: {} });
+    expect(err.message).toBe(
+      [
+        "outputs.b.url: secret 'klaxon/slack' has no non-empty string field 'n'",
+        "outputs.c.url: secret 'klaxon/slack' has no non-empty string field 'nope'",
+      ].join('\n'),
+    );
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    await write(
+      'json-ok.yaml',
+      'outputs:\n  a: { type: webhook, url: "https://x.example/${secretsmanager:klaxon/slack#channel}?t=${secretsmanager:klaxon/slack#token}" }\n',
+    );
+    const { config, redactor } = await loadConfig('json-ok.yaml', { ...clients, cwd: dir, env: {} });
+    expect(config.outputs.a?.url).toBe('https://x.example/C0123456?t=xoxb-json-field-secret');
+    expect(redactor.redact('xoxb-json-field-secret')).toBe('***');
+  });
+
   it('treats an empty environment variable as missing', async () => {
     await write('empty.yaml', 'settings: { server: { token: "${env:KLAXON_TOKEN}" } }\n');
     const err = await loadError('empty.yaml', { ...clients, cwd: dir, env: { KLAXON_TOKEN: '' } });

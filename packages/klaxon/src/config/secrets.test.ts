@@ -17,6 +17,10 @@ describe('secret reference syntax', () => {
       '?k=',
       { provider: 'secretsmanager', argument: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' },
     ]);
+    expect(parseSecretReferences('${secretsmanager:klaxon/slack#token}')).toEqual([
+      { provider: 'secretsmanager', argument: 'klaxon/slack#token' },
+    ]);
+    expect(() => parseSecretReferences('${secretsmanager:a#b#c}')).toThrow('invalid secret reference');
     expect(parseSecretReferences('${file:./secrets/token.txt}')).toEqual([
       { provider: 'file', argument: './secrets/token.txt' },
     ]);

@@ -22,7 +22,11 @@ const ARGUMENT_RULES: Record<SecretProvider, { re: RegExp; what: string }> = {
   env: { re: /^[A-Za-z_][A-Za-z0-9_]*$/, what: 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' },
   file: { re: /^[^\0\r\n]+$/, what: 'a file path' },
   ssm: { re: /^[A-Za-z0-9_.\-/:]{1,2048}$/, what: 'an SSM parameter name or ARN, e.g. /klaxon/slack-token' },
-  secretsmanager: { re: /^[A-Za-z0-9/_+=.@\-:]{1,2048}$/, what: 'a Secrets Manager secret name or ARN' },
+  secretsmanager: {
+    // `#key` picks one string field of a JSON secret; `#` cannot occur in a secret's name or ARN.
+    re: /^[A-Za-z0-9/_+=.@\-:]{1,2048}(?:#[^#\s]{1,256})?$/,
+    what: 'a Secrets Manager secret name or ARN, optionally #key for one field of a JSON secret',
+  },
 };
 
 const PROVIDERS = Object.keys(ARGUMENT_RULES) as SecretProvider[];
@@ -117,7 +121,14 @@ export async function resolveSecretReferences(
     const id = `${ref.provider}:${ref.argument}`;
     let pending = lookups.get(id);
     if (pending === undefined) {
-      pending = lookUp(ref, sources);
+      const hash = ref.provider === 'secretsmanager' ? ref.argument.indexOf('#') : -1;
+      pending =
+        hash < 0
+          ? lookUp(ref, sources)
+          : // The secret is fetched once however many of its keys are used.
+            lookup({ provider: ref.provider, argument: ref.argument.slice(0, hash) }).then((text) =>
+              jsonField(text, ref.argument.slice(0, hash), ref.argument.slice(hash + 1)),
+            );
       // Failures are read per use below; this keeps an unread rejection from being reported twice.
       pending.catch(() => undefined);
       lookups.set(id, pending);
@@ -165,6 +176,24 @@ export async function resolveSecretReferences(
     return value ?? unescapeLiteral(text);
   });
   return { document: resolved, secrets: [...secrets], issues };
+}
+
+/** One string field of a JSON secret (Secrets Manager's key/value secrets are stored that way). */
+function jsonField(text: string, id: string, key: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`secret '${id}' is not JSON, so '#${key}' cannot be read from it`);
+  }
+  const value =
+    parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, key)
+      ? (parsed as Record<string, unknown>)[key]
+      : undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new Error(`secret '${id}' has no non-empty string field '${key}'`);
+  }
+  return value;
 }
 
 function unescapeLiteral(text: string): string {
