@@ -52,6 +52,17 @@ describe('console output', () => {
     );
   });
 
+  it('prints an action result without findings as the headline and the rule', () => {
+    const n = testNotification({
+      kind: 'action-result',
+      findings: [],
+      action: { type: 'ec2-isolate', dryRun: true, status: 'succeeded', summary: 'would move i-1\u001b[31m' },
+    });
+    expect(renderConsole(n, text, ctx).body).toBe(
+      '2026-11-25T12:00:00.000Z [-] Action ec2-isolate succeeded (dry run): would move i-1[31m: (rule guardduty-high)',
+    );
+  });
+
   it('prints a rule template or the transformer output instead of the default text', () => {
     const templated = testNotification({ template: 'ALERT {{finding.title}} in {{accountAlias}}' });
     expect(renderConsole(templated, text, ctx).body).toBe(

@@ -80,6 +80,10 @@ function textLine(notification: Notification, ctx: RenderContext): string {
     parts.push(clean(notification.transformed, CONSOLE_LINE_MAX), `(rule ${notification.rule})`);
     return parts.join(' ');
   }
+  if (notification.findings.length === 0) {
+    parts.push(`(rule ${notification.rule})`);
+    return parts.join(' ');
+  }
   if (notification.kind === 'digest' || notification.findings.length !== 1) {
     const sorted = bySeverity(notification.findings);
     const titles = sorted
