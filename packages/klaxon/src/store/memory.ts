@@ -14,6 +14,7 @@ import type {
 } from './ports.js';
 import {
   type AuditRow,
+  badInput,
   commitRows,
   type DeliveryRow,
   deliveryFromRow,
@@ -28,6 +29,7 @@ import {
   outcomeUpdate,
   positiveInteger,
   pruneCutoffs,
+  quoted,
   retryUpdate,
   type SilenceRow,
   type StateRow,
@@ -108,7 +110,7 @@ export class MemoryStore implements Store {
   async recordOutcome(id: string, outcome: DeliveryOutcome): Promise<void> {
     this.open();
     const row = this.deliveries.get(id);
-    if (!row) throw new StoreError(`recordOutcome: no delivery ${JSON.stringify(id)}`);
+    if (!row) throw badInput(`recordOutcome: no delivery ${quoted(id)}`);
     const update = outcomeUpdate(row, outcome);
     if (!update) return;
     this.deliveries.set(id, { ...row, ...update });
@@ -133,7 +135,7 @@ export class MemoryStore implements Store {
     let cursor: DeliveryRow | undefined;
     if (query.after !== undefined) {
       cursor = this.deliveries.get(query.after);
-      if (!cursor) throw new StoreError(`listDeliveries: unknown cursor ${JSON.stringify(query.after)}`);
+      if (!cursor) throw badInput(`listDeliveries: unknown cursor ${quoted(query.after)}`);
     }
     const after = cursor;
     return [...this.deliveries.values()]
@@ -192,10 +194,10 @@ export class MemoryStore implements Store {
     const nextMs = nextFlushAt === undefined ? undefined : instantMs(nextFlushAt, 'nextFlushAt');
     const rows = deliveryRows(deliveries, 'deliveries');
     if (flushed !== undefined && (!Number.isSafeInteger(flushed) || flushed < 0)) {
-      throw new StoreError(`flushed: expected a non-negative integer, got ${String(flushed)}`);
+      throw badInput(`flushed: expected a non-negative integer, got ${String(flushed)}`);
     }
     const entry = this.groups.get(key);
-    if (!entry) throw new StoreError(`flushGroup: no group ${JSON.stringify(key)}`);
+    if (!entry) throw badInput(`flushGroup: no group ${quoted(key)}`);
     const remaining = flushed === undefined ? [] : entry.pending.slice(flushed);
     if (nextFlushAt === undefined && remaining.length === 0) {
       this.groups.delete(key);
@@ -317,7 +319,7 @@ function uniqueIds(
   const seen = new Set<string>();
   for (const row of rows) {
     if (existing.has(row.id) || seen.has(row.id)) {
-      throw new StoreError(`commit: ${what} id ${JSON.stringify(row.id)} is already stored`);
+      throw new StoreError(`commit: ${what} id ${quoted(row.id)} is already stored`);
     }
     seen.add(row.id);
   }

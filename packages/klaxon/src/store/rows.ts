@@ -29,13 +29,23 @@ const EVENT_STATUSES: readonly ArchivedEvent['status'][] = ['accepted', 'rejecte
 const AUDIT_RESULTS: readonly AuditRecord['result'][] = ['planned', 'succeeded', 'failed', 'skipped'];
 const SILENCE_ORIGINS: readonly Silence['origin'][] = ['config', 'api'];
 
+/** A StoreError blaming the caller's arguments (see `StoreError.badInput`). */
+export function badInput(message: string, cause?: unknown): StoreError {
+  return new StoreError(message, { cause, badInput: true });
+}
+
+/** An id or key for an error message: quoted, and cut, since it may come from an API caller. */
+export function quoted(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
 /** Epoch milliseconds of an ISO-8601 instant with a zone; a StoreError naming `path` otherwise. */
 export function instantMs(value: unknown, path: string): number {
   if (typeof value === 'string' && ISO_INSTANT.test(value)) {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new StoreError(`${path}: expected an ISO-8601 time with a zone, got ${preview(value)}`);
+  throw badInput(`${path}: expected an ISO-8601 time with a zone, got ${preview(value)}`);
 }
 
 /** JSON text of a value that must be storable; a StoreError naming `path` when it is not. */
@@ -44,9 +54,9 @@ export function jsonText(value: unknown, path: string): string {
   try {
     text = JSON.stringify(value);
   } catch (cause) {
-    throw new StoreError(`${path}: not serializable as JSON`, { cause });
+    throw badInput(`${path}: not serializable as JSON`, cause);
   }
-  if (text === undefined) throw new StoreError(`${path}: not serializable as JSON`);
+  if (text === undefined) throw badInput(`${path}: not serializable as JSON`);
   return text;
 }
 
@@ -59,36 +69,36 @@ function preview(value: unknown): string {
 }
 
 function text(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value === '') throw new StoreError(`${path}: expected a non-empty string`);
+  if (typeof value !== 'string' || value === '') throw badInput(`${path}: expected a non-empty string`);
   return value;
 }
 
 function anyText(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new StoreError(`${path}: expected a string`);
+  if (typeof value !== 'string') throw badInput(`${path}: expected a string`);
   return value;
 }
 
 function optionalText(value: unknown, path: string): string | null {
   if (value === undefined) return null;
-  if (typeof value !== 'string') throw new StoreError(`${path}: expected a string`);
+  if (typeof value !== 'string') throw badInput(`${path}: expected a string`);
   return value;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new StoreError(`${path}: expected one of ${allowed.join(', ')}, got ${preview(value)}`);
+  throw badInput(`${path}: expected one of ${allowed.join(', ')}, got ${preview(value)}`);
 }
 
 /** Validates a lease length in milliseconds, rounded up to a whole millisecond. */
 export function leaseLength(value: unknown, path: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
-  throw new StoreError(`${path}: expected a positive number of milliseconds, got ${String(value)}`);
+  throw badInput(`${path}: expected a positive number of milliseconds, got ${String(value)}`);
 }
 
 /** Validates a positive integer argument (limits). */
 export function positiveInteger(value: unknown, path: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
-  throw new StoreError(`${path}: expected a positive integer, got ${String(value)}`);
+  throw badInput(`${path}: expected a positive integer, got ${String(value)}`);
 }
 
 /** An archived event as stored. */
@@ -105,7 +115,7 @@ export interface EventRow {
 
 /** Validates an archived event and turns it into its row. */
 export function eventToRow(event: ArchivedEvent, path: string): EventRow {
-  if (typeof event.body !== 'string') throw new StoreError(`${path}.body: expected a string`);
+  if (typeof event.body !== 'string') throw badInput(`${path}.body: expected a string`);
   return {
     id: text(event.id, `${path}.id`),
     event_id: optionalText(event.eventId, `${path}.eventId`),
@@ -175,10 +185,10 @@ export interface DeliveryRow {
 export function deliveryToRow(delivery: Delivery, path: string): DeliveryRow {
   const id = text(delivery.id, `${path}.id`);
   if (delivery.notification?.id !== id) {
-    throw new StoreError(`${path}.notification.id: must equal the delivery id (the idempotency key)`);
+    throw badInput(`${path}.notification.id: must equal the delivery id (the idempotency key)`);
   }
   if (!Number.isSafeInteger(delivery.attempts) || delivery.attempts < 0) {
-    throw new StoreError(`${path}.attempts: expected a non-negative integer`);
+    throw badInput(`${path}.attempts: expected a non-negative integer`);
   }
   const nextMs = instantMs(delivery.nextAttemptAt, `${path}.nextAttemptAt`);
   return {
@@ -278,7 +288,7 @@ export function outcomeUpdate(row: DeliveryCore, outcome: DeliveryOutcome): Outc
         ref: row.ref,
       };
     default:
-      throw new StoreError(
+      throw badInput(
         `outcome.kind: expected sent, retry or dead, got ${preview((outcome as { kind: unknown }).kind)}`,
       );
   }
@@ -316,7 +326,7 @@ export interface SilenceRow {
 export function silenceToRow(silence: Silence, path: string): SilenceRow {
   if (silence.from !== undefined) instantMs(silence.from, `${path}.from`);
   instantMs(silence.until, `${path}.until`);
-  if (typeof silence.reason !== 'string') throw new StoreError(`${path}.reason: expected a string`);
+  if (typeof silence.reason !== 'string') throw badInput(`${path}.reason: expected a string`);
   oneOf(silence.origin, SILENCE_ORIGINS, `${path}.origin`);
   return {
     id: text(silence.id, `${path}.id`),
@@ -337,7 +347,7 @@ export function auditToRow(record: AuditRecord, path: string): AuditRow {
   text(record.actor, `${path}.actor`);
   text(record.action, `${path}.action`);
   oneOf(record.result, AUDIT_RESULTS, `${path}.result`);
-  if (typeof record.dryRun !== 'boolean') throw new StoreError(`${path}.dryRun: expected a boolean`);
+  if (typeof record.dryRun !== 'boolean') throw badInput(`${path}.dryRun: expected a boolean`);
   return {
     id: text(record.id, `${path}.id`),
     at_ms: instantMs(record.at, `${path}.at`),
@@ -361,7 +371,7 @@ export function pruneCutoffs(now: string, retention: Retention): PruneCutoffs {
     const keep = retention[kind];
     if (keep === undefined) continue;
     if (typeof keep !== 'number' || !Number.isFinite(keep) || keep < 0) {
-      throw new StoreError(`retention.${kind}: expected a non-negative number of milliseconds`);
+      throw badInput(`retention.${kind}: expected a non-negative number of milliseconds`);
     }
     cutoffs[kind] = nowMs - keep;
   }

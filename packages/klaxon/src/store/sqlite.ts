@@ -16,6 +16,7 @@ import type {
   Store,
 } from './ports.js';
 import {
+  badInput,
   type CommitRows,
   commitRows,
   type DeliveryCore,
@@ -32,6 +33,7 @@ import {
   outcomeUpdate,
   positiveInteger,
   pruneCutoffs,
+  quoted,
   retryUpdate,
   silenceToRow,
 } from './rows.js';
@@ -96,11 +98,11 @@ export class SqliteStore implements Store {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-      throw new StoreError(`busyTimeoutMs: expected a non-negative integer, got ${String(busyTimeoutMs)}`);
+      throw badInput(`busyTimeoutMs: expected a non-negative integer, got ${String(busyTimeoutMs)}`);
     }
     const synchronous = options.synchronous ?? 'full';
     if (synchronous !== 'full' && synchronous !== 'normal') {
-      throw new StoreError(`synchronous: expected full or normal, got ${String(synchronous)}`);
+      throw badInput(`synchronous: expected full or normal, got ${String(synchronous)}`);
     }
     let db: BetterSqlite3.Database | undefined;
     try {
@@ -152,7 +154,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     await this.write(() => {
       const row = this.sql.getDeliveryCore.get(id) as DeliveryCore | undefined;
-      if (!row) throw new StoreError(`recordOutcome: no delivery ${JSON.stringify(id)}`);
+      if (!row) throw badInput(`recordOutcome: no delivery ${quoted(id)}`);
       const update = outcomeUpdate(row, outcome);
       if (!update) return;
       this.sql.updateDelivery.run({ id, ...update });
@@ -178,7 +180,7 @@ export class SqliteStore implements Store {
       let cursor: DeliveryCore | undefined;
       if (query.after !== undefined) {
         cursor = this.sql.getDeliveryCore.get(query.after) as DeliveryCore | undefined;
-        if (!cursor) throw new StoreError(`listDeliveries: unknown cursor ${JSON.stringify(query.after)}`);
+        if (!cursor) throw badInput(`listDeliveries: unknown cursor ${quoted(query.after)}`);
       }
       const statement = this.listDeliveriesStatement(query.state !== undefined, cursor !== undefined);
       const rows = statement.all({
@@ -242,10 +244,10 @@ export class SqliteStore implements Store {
     const nextMs = nextFlushAt === undefined ? undefined : instantMs(nextFlushAt, 'nextFlushAt');
     const rows = deliveryRows(deliveries, 'deliveries');
     if (flushed !== undefined && (!Number.isSafeInteger(flushed) || flushed < 0)) {
-      throw new StoreError(`flushed: expected a non-negative integer, got ${String(flushed)}`);
+      throw badInput(`flushed: expected a non-negative integer, got ${String(flushed)}`);
     }
     await this.write(() => {
-      if (!this.sql.getGroup.get(key)) throw new StoreError(`flushGroup: no group ${JSON.stringify(key)}`);
+      if (!this.sql.getGroup.get(key)) throw badInput(`flushGroup: no group ${quoted(key)}`);
       if (flushed === undefined) this.sql.clearGroup.run(key);
       else this.sql.dropFirstFindings.run(key, flushed);
       const remaining = this.sql.countGroupFindings.get(key) as number;

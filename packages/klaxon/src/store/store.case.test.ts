@@ -573,9 +573,26 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       });
     });
 
+    it('tells bad input from store failures', async () => {
+      await store.commit({ events: [archivedEvent('e1')], deliveries: [delivery('d1')] });
+      const blame = (promise: Promise<unknown>) =>
+        promise.then(
+          () => 'resolved',
+          (error: unknown) => (error instanceof StoreError ? (error.badInput ? 'input' : 'store') : 'other'),
+        );
+      expect(await blame(store.listDeliveries({ after: 'ghost' }))).toBe('input');
+      expect(await blame(store.commit({ events: [archivedEvent('e2', { receivedAt: 'now' })] }))).toBe(
+        'input',
+      );
+      expect(await blame(store.recordOutcome('ghost', { kind: 'sent', at: at(1) }))).toBe('input');
+      expect(await blame(store.flushGroup('ghost', at(1), undefined, []))).toBe('input');
+      expect(await blame(store.claimDeliveries(at(1), 0, 1000))).toBe('input');
+      expect(await blame(store.commit({ events: [archivedEvent('e1')] }))).toBe('store');
+    });
+
     it('fails every call after close', async () => {
       await store.close();
-      await expect(store.getDelivery('d1')).rejects.toBeInstanceOf(StoreError);
+      await expect(store.getDelivery('d1')).rejects.toMatchObject({ name: 'StoreError', badInput: false });
       await expect(store.commit({})).rejects.toBeInstanceOf(StoreError);
       store = await open();
     });

@@ -199,7 +199,7 @@ async function outcome(op: Op, store: Store): Promise<unknown> {
     return { value: await op.run(store) };
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
-    return { storeError: true };
+    return { storeError: error.badInput ? 'bad input' : 'store failure' };
   }
 }
 
