@@ -91,6 +91,28 @@ describe('configJsonSchema', () => {
     expect(validate.errors?.map((e) => e.instancePath)).toContain(at);
   });
 
+  it('has every field outside the per-type output fields documented in docs/configuration.md', () => {
+    const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+    const names = new Set<string>();
+    const walk = (node: unknown, underOutputs: boolean): void => {
+      if (node === null || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (n.properties !== null && typeof n.properties === 'object') {
+        for (const [name, child] of Object.entries(n.properties)) {
+          // Output types document their own fields (docs/outputs/*.md); only the common ones are here.
+          if (!underOutputs || name === 'rateLimit' || name === 'perSecond' || name === 'burst')
+            names.add(name);
+          walk(child, underOutputs || name === 'outputs');
+        }
+      }
+      for (const [key, child] of Object.entries(n)) if (key !== 'properties') walk(child, underOutputs);
+    };
+    walk(configJsonSchema(), false);
+    expect(names.size).toBeGreaterThan(40);
+    const missing = [...names].filter((name) => !doc.includes(`\`${name}\``) && !doc.includes(`.${name}\``));
+    expect(missing).toEqual([]);
+  });
+
   it('is plain JSON that a YAML language server can load', () => {
     expect(parse(JSON.stringify(configJsonSchema()))).toEqual(configJsonSchema());
   });
