@@ -1,7 +1,7 @@
 import { DeliveryError } from '../outputs/errors.js';
 import type { OutputType, Payload } from '../outputs/output.js';
 import type { Clock } from '../route/clock.js';
-import type { Delivery, Store } from '../store/ports.js';
+import type { Delivery, DeliveryOutcome, Store } from '../store/ports.js';
 import { type BackoffSettings, retryDelay } from './backoff.js';
 import { defaultRateLimit, type RateLimit, TokenBucket } from './token-bucket.js';
 
@@ -49,6 +49,9 @@ export interface DeliveryWorkerOptions {
   readonly sendTimeout?: number;
 }
 
+/** How long a finished send waits for others to share its outcome's transaction. */
+const OUTCOME_BATCH_MS = 2;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -70,6 +73,11 @@ export class DeliveryWorker {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** The last claim filled all free capacity: more may be due than we could take. */
+  #lastClaimFull = false;
+  #outcomes: { id: string; outcome: DeliveryOutcome; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
+  #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopSignal!: () => void;
   readonly #stopped = new Promise<void>((resolve) => {
     this.#stopSignal = resolve;
@@ -122,6 +130,7 @@ export class DeliveryWorker {
     if (free <= 0) return 0;
     const now = this.#o.clock.now().toISOString();
     const claimed = await this.#o.store.claimDeliveries(now, free, this.#o.settings.leaseTime);
+    this.#lastClaimFull = claimed.length >= free;
     let started = 0;
     for (const delivery of claimed) {
       // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
@@ -138,7 +147,8 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.#inFlight.delete(delivery.id);
-          this.wake();
+          // Claiming is a write transaction: only look again when a full claim left work behind.
+          if (this.#lastClaimFull) this.wake();
         });
       this.#inFlight.set(delivery.id, job);
       started++;
@@ -169,7 +179,7 @@ export class DeliveryWorker {
         this.#log({ level: 'error', msg: 'claiming deliveries failed', error: String(err) });
       }
       if (!this.#running) break;
-      if (started > 0 && this.#inFlight.size < this.#maxClaimed) continue;
+      if (started > 0 && this.#lastClaimFull && this.#inFlight.size < this.#maxClaimed) continue;
       await this.#waitForWork();
     }
   }
@@ -301,7 +311,7 @@ export class DeliveryWorker {
     const ms = started === 0 ? 0 : now.getTime() - started;
     this.#o.observer?.attempt(delivery.output, kind, ms);
     if (kind === 'sent') {
-      await this.#o.store.recordOutcome(delivery.id, { kind, at, ...(ref === undefined ? {} : { ref }) });
+      await this.#recordOutcome(delivery.id, { kind, at, ...(ref === undefined ? {} : { ref }) });
       return;
     }
     if (kind === 'retry') {
@@ -316,7 +326,7 @@ export class DeliveryWorker {
         nextAttemptAt,
         error: safeError,
       });
-      await this.#o.store.recordOutcome(delivery.id, { kind, at, error: safeError ?? '', nextAttemptAt });
+      await this.#recordOutcome(delivery.id, { kind, at, error: safeError ?? '', nextAttemptAt });
       return;
     }
     this.#log({
@@ -327,7 +337,23 @@ export class DeliveryWorker {
       attempts: delivery.attempts + 1,
       error: safeError,
     });
-    await this.#o.store.recordOutcome(delivery.id, { kind, at, error: safeError ?? '' });
+    await this.#recordOutcome(delivery.id, { kind, at, error: safeError ?? '' });
+  }
+
+  /**
+   * Outcomes are written in small batches: the ones that finish within a few milliseconds are
+   * issued together, so the store commits them in one transaction (one fsync) instead of one each.
+   */
+  #recordOutcome(id: string, outcome: DeliveryOutcome): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#outcomes.push({ id, outcome, resolve, reject });
+      this.#outcomeTimer ??= setTimeout(() => {
+        this.#outcomeTimer = undefined;
+        const batch = this.#outcomes;
+        this.#outcomes = [];
+        for (const o of batch) this.#o.store.recordOutcome(o.id, o.outcome).then(o.resolve, o.reject);
+      }, OUTCOME_BATCH_MS);
+    });
   }
 
   #log(record: Readonly<Record<string, unknown>>): void {

@@ -7,7 +7,9 @@
  * event; nothing a client sends can stop the process from serving the next request.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { DeliveryWorker, LogFn } from '../deliver/worker.js';
@@ -65,8 +67,48 @@ class Rejection extends KlaxonError {
   }
 }
 
-/** Reads at most `limit` bytes of a request body; more is a 413, without reading the rest. */
-async function readBody(request: Request, limit: number): Promise<string> {
+/** Reads at most `limit` bytes of a node request stream; more is a 413 (the rest is not buffered). */
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        incoming.off('data', onData);
+        incoming.resume(); // drain and discard the rest so the connection can answer
+        reject(new Rejection(413, 'too-large', `request body is over the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    incoming.once('error', reject);
+  });
+}
+
+/**
+ * Reads at most `limit` bytes of a request body; more is a 413, without reading the rest. Under
+ * @hono/node-server the node stream is read directly (converting every request to a web stream
+ * costs more than the rest of the ingest path); elsewhere (tests, other runtimes) the web body.
+ */
+async function readBody(c: Context, limit: number): Promise<string> {
+  const request = c.req.raw;
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new Rejection(
+      413,
+      'too-large',
+      `request body is ${declared} bytes, over the limit of ${limit} bytes`,
+    );
+  }
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (incoming instanceof Readable) return readIncoming(incoming as IncomingMessage, limit);
+  return readWebBody(request, limit);
+}
+
+async function readWebBody(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     throw new Rejection(
@@ -76,6 +118,14 @@ async function readBody(request: Request, limit: number): Promise<string> {
     );
   }
   if (request.body === null) return '';
+  // Fast path: a declared length within the limit is read whole (no web-stream reader per chunk).
+  if (Number.isFinite(declared)) {
+    const bytes = await request.arrayBuffer();
+    if (bytes.byteLength > limit) {
+      throw new Rejection(413, 'too-large', `request body is over the limit of ${limit} bytes`);
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -277,7 +327,7 @@ export function createApp(deps: ServerDeps): Hono {
   app.post('/events', async (c) => {
     let text: string;
     try {
-      text = await readBody(c.req.raw, MAX_BODY_BYTES);
+      text = await readBody(c, MAX_BODY_BYTES);
     } catch (err) {
       if (err instanceof Rejection) return reject(c, 'http', err, '');
       throw err;
@@ -288,7 +338,7 @@ export function createApp(deps: ServerDeps): Hono {
   app.post('/sns', async (c) => {
     let text: string;
     try {
-      text = await readBody(c.req.raw, MAX_BODY_BYTES);
+      text = await readBody(c, MAX_BODY_BYTES);
     } catch (err) {
       if (err instanceof Rejection) return reject(c, 'sns', err, '');
       throw err;
@@ -339,7 +389,7 @@ export function createApp(deps: ServerDeps): Hono {
   app.post('/api/silences', async (c) => {
     let input: unknown;
     try {
-      input = JSON.parse(await readBody(c.req.raw, MAX_BODY_BYTES));
+      input = JSON.parse(await readBody(c, MAX_BODY_BYTES));
     } catch (err) {
       if (err instanceof Rejection) return c.json({ error: err.message }, err.status);
       return c.json({ error: `malformed JSON: ${(err as Error).message}` }, 400);

@@ -7,6 +7,7 @@ import { isLoopback, type KlaxonConfig, Redactor } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../route/clock.js';
 import type { Store } from '../store/ports.js';
+import { CommitWindow } from './commit-window.js';
 import { createLogger } from './log.js';
 import { KlaxonMetrics } from './metrics.js';
 import { createApp, listen, type ServerDeps } from './server.js';
@@ -58,7 +59,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = new KlaxonMetrics();
   const tick = options.tick ?? 250;
 
-  const router = await createRouter(config, store, clock);
+  const window = new CommitWindow(store);
+  const router = await createRouter(config, store, clock, (batch) => window.commit(batch));
   const worker = createDeliveryWorker(config, store, clock, {
     redact,
     log,

@@ -16,7 +16,7 @@ import { outputTypes } from '../outputs/index.js';
 import type { Clock } from '../route/clock.js';
 import { Router } from '../route/router.js';
 import type { RouteRule, SilenceSpec } from '../route/rule.js';
-import type { Retention, Store } from '../store/ports.js';
+import type { CommitBatch, Retention, Store } from '../store/ports.js';
 import { SqliteStore } from '../store/sqlite.js';
 
 /** The store `klaxon serve` and the CLI use: the SQLite file at `path` (created with its folder). */
@@ -51,8 +51,16 @@ export function routeRules(config: KlaxonConfig): RouteRule[] {
   });
 }
 
-/** The router every entry point uses. */
-export function createRouter(config: KlaxonConfig, store: Store, clock: Clock): Promise<Router> {
+/**
+ * The router every entry point uses. `commit` replaces `store.commit` for routing decisions (the
+ * server passes a CommitWindow so concurrent requests share a transaction).
+ */
+export function createRouter(
+  config: KlaxonConfig,
+  store: Store,
+  clock: Clock,
+  commit?: (batch: CommitBatch) => Promise<void>,
+): Promise<Router> {
   const silences: SilenceSpec[] = config.silences.map((s) => ({
     pattern: s.pattern,
     until: s.until,
@@ -60,7 +68,11 @@ export function createRouter(config: KlaxonConfig, store: Store, clock: Clock): 
     ...(s.from === undefined ? {} : { from: s.from }),
     ...(s.author === undefined ? {} : { author: s.author }),
   }));
-  return Router.create({ rules: routeRules(config), silences }, store, clock);
+  return Router.create(
+    { rules: routeRules(config), silences, ...(commit === undefined ? {} : { commit }) },
+    store,
+    clock,
+  );
 }
 
 /** Each configured output with its registered type; an unknown type is a config error caught early. */
