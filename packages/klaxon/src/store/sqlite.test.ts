@@ -99,6 +99,36 @@ describe('SqliteStore on disk', () => {
   });
 });
 
+describe('SqliteStore when the disk is full', () => {
+  it('reports a write as done exactly when it is stored', async () => {
+    const store = SqliteStore.open(dbPath());
+    // Stand in for a full disk: the file may not grow past its current size plus a little.
+    const db = (store as unknown as { db: Database.Database }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 8}`);
+    const big = 'x'.repeat(200_000);
+    const results = await Promise.allSettled([
+      store.commit({ events: [archivedEvent('small-1')] }),
+      store.commit({ events: [archivedEvent('huge', { body: big })] }),
+      store.commit({ events: [archivedEvent('small-2')] }),
+    ]);
+    expect(results[1]?.status).toBe('rejected');
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      name: 'StoreError',
+      badInput: false,
+    });
+    const stored = new Set((await store.listEvents({})).map((e) => e.id));
+    ['small-1', 'huge', 'small-2'].forEach((id, i) => {
+      expect({ id, stored: stored.has(id) }).toEqual({ id, stored: results[i]?.status === 'fulfilled' });
+    });
+    // Space comes back: the store carries on.
+    db.pragma('max_page_count = 1073741823');
+    await store.commit({ events: [archivedEvent('after')] });
+    expect((await store.listEvents({ limit: 1 }))[0]?.id).toBe('after');
+    await store.close();
+  });
+});
+
 describe('SqliteStore prune', () => {
   it('removes a backlog larger than one chunk, in several writes', async () => {
     const store = SqliteStore.open(dbPath());

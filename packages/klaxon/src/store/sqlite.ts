@@ -87,6 +87,9 @@ export class SqliteStore implements Store {
         try {
           results.push({ ok: true, value: one(item.op) });
         } catch (error) {
+          // Some errors (disk full, I/O) make SQLite roll back the whole transaction; the writes
+          // after it must not run in autocommit mode, so the whole group fails instead.
+          if (!db.inTransaction) throw error;
           results.push({ ok: false, error });
         }
       }
