@@ -26,6 +26,7 @@ import {
   instantMs,
   leaseLength,
   type OutcomeUpdate,
+  optionalCount,
   outcomeUpdate,
   positiveInteger,
   pruneCutoffs,
@@ -193,9 +194,7 @@ export class MemoryStore implements Store {
     const flushedMs = instantMs(flushedAt, 'flushedAt');
     const nextMs = nextFlushAt === undefined ? undefined : instantMs(nextFlushAt, 'nextFlushAt');
     const rows = deliveryRows(deliveries, 'deliveries');
-    if (flushed !== undefined && (!Number.isSafeInteger(flushed) || flushed < 0)) {
-      throw badInput(`flushed: expected a non-negative integer, got ${String(flushed)}`);
-    }
+    optionalCount(flushed, 'flushed');
     const entry = this.groups.get(key);
     if (!entry) throw badInput(`flushGroup: no group ${quoted(key)}`);
     const remaining = flushed === undefined ? [] : entry.pending.slice(flushed);

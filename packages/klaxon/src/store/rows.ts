@@ -95,6 +95,14 @@ export function leaseLength(value: unknown, path: string): number {
   throw badInput(`${path}: expected a positive number of milliseconds, got ${String(value)}`);
 }
 
+/** Validates an optional count (how many findings a digest flushed). */
+export function optionalCount(value: unknown, path: string): number | undefined {
+  if (value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+    return value;
+  }
+  throw badInput(`${path}: expected a non-negative integer, got ${String(value)}`);
+}
+
 /** Validates a positive integer argument (limits). */
 export function positiveInteger(value: unknown, path: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;

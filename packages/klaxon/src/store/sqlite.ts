@@ -30,6 +30,7 @@ import {
   instantMs,
   leaseLength,
   type OutcomeUpdate,
+  optionalCount,
   outcomeUpdate,
   positiveInteger,
   pruneCutoffs,
@@ -246,9 +247,7 @@ export class SqliteStore implements Store {
     const flushedMs = instantMs(flushedAt, 'flushedAt');
     const nextMs = nextFlushAt === undefined ? undefined : instantMs(nextFlushAt, 'nextFlushAt');
     const rows = deliveryRows(deliveries, 'deliveries');
-    if (flushed !== undefined && (!Number.isSafeInteger(flushed) || flushed < 0)) {
-      throw badInput(`flushed: expected a non-negative integer, got ${String(flushed)}`);
-    }
+    optionalCount(flushed, 'flushed');
     await this.write(() => {
       if (!this.sql.getGroup.get(key)) throw badInput(`flushGroup: no group ${quoted(key)}`);
       if (flushed === undefined) this.sql.clearGroup.run(key);
