@@ -210,7 +210,7 @@ export class PatternMatcher {
   private readonly paths = new Map<string, PathIndex>();
   /** Every dot-prefix of every indexed path, with a count of users, to skip unneeded event parts. */
   private readonly prefixes = new Map<string, number>();
-  /** Branches with no required condition (only exists:false): candidates for every event. */
+  /** Branches with no indexed condition: verified on every event. */
   private readonly alwaysCandidates = new Set<BranchState>();
   private readonly options: PatternOptions;
   private stamp = 0;
@@ -396,21 +396,37 @@ export class PatternMatcher {
 // index only said that some leaf hit each indexed condition), then runs the array-consistency
 // search over them. Same search as evaluate.ts; kept separate so the reference stays plain.
 function verify(branch: Branch, event: EventLeaves): boolean {
+  // Common case first, without allocating: no exists:false and no arrays above the leaves
+  // involved, so the branch holds when every condition has a passing leaf.
+  let simple = true;
+  for (const condition of branch) {
+    if (condition.absent) {
+      simple = false;
+      break;
+    }
+    let found = false;
+    for (const leaf of event.at(condition.path) ?? []) {
+      if (leaf.position !== null) simple = false;
+      if (!found && passes(condition.tests, leaf.value)) found = true;
+    }
+    if (!found) return false;
+    if (!simple) break;
+  }
+  if (simple) return true;
   const passing: EventField[][] = [];
   for (const condition of branch) {
     const leaves: EventField[] = [];
-    for (const leaf of event.at(condition.path) ?? []) {
-      for (const test of condition.tests) {
-        if (testValue(test, leaf.value)) {
-          leaves.push(leaf);
-          break;
-        }
-      }
-    }
+    for (const leaf of event.at(condition.path) ?? [])
+      if (passes(condition.tests, leaf.value)) leaves.push(leaf);
     if (leaves.length === 0 && !condition.absent) return false;
     passing.push(leaves);
   }
   return search(branch, passing, 0, [], event);
+}
+
+function passes(tests: readonly ValueTest[], value: Leaf): boolean {
+  for (const test of tests) if (testValue(test, value)) return true;
+  return false;
 }
 
 function search(
