@@ -132,6 +132,20 @@ describe('validation messages (EventBridge / event-ruler wording)', () => {
     );
   });
 
+  it('rejects $or used as an ordinary field name, as the strict compiler does (docs/PATTERNS.md rule 40)', () => {
+    expect(reason({ $or: [{ cidr: '10.0.0.0/24' }] })).toBe(
+      'cidr is Ruler reserved fieldName which cannot be used inside $or.',
+    );
+    expect(reason({ $or: [{ a: ['x'] }] })).toBe('There must have at least 2 Objects in $or relationship.');
+    expect(reason({ $or: 'x' })).toBe('It must be an Array followed with $or.');
+    expect(reason({ a: { $or: [['x'], { b: ['y'] }] } })).toBe(
+      'Only JSON object is allowed in array of $or relationship.',
+    );
+    expect(reason({ $or: [{ a: ['x'] }, { b: { numeric: ['>', 1] } }] })).toBe(
+      'numeric is Ruler reserved fieldName which cannot be used inside $or.',
+    );
+  });
+
   it('duplicate keys: every copy is validated, the last one wins', () => {
     expect(reason('{"a": [{"prefix": 1}], "a": ["x"]}')).toBe('prefix match pattern must be a string');
     const p = '{"a": ["x"], "a": ["y"]}';
