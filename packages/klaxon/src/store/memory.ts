@@ -285,7 +285,10 @@ export class MemoryStore implements Store {
     const { events, sentDeliveries, audit, findingStates } = cutoffs;
     if (events !== undefined) drop(this.events, (entry) => entry.row.received_ms < events);
     if (sentDeliveries !== undefined) {
-      drop(this.deliveries, (row) => row.state === 'sent' && row.updated_ms < sentDeliveries);
+      drop(
+        this.deliveries,
+        (row) => row.state === 'sent' && row.created_ms < sentDeliveries && row.updated_ms < sentDeliveries,
+      );
     }
     if (audit !== undefined) drop(this.audit, (entry) => entry.row.at_ms < audit);
     if (findingStates !== undefined) {

@@ -342,7 +342,7 @@ export class SqliteStore implements Store {
     for (const [statement, cutoff] of steps) {
       if (cutoff === undefined) continue;
       for (;;) {
-        const changes = await this.write(() => statement.run(cutoff, PRUNE_CHUNK).changes);
+        const changes = await this.write(() => statement.run({ cutoff, limit: PRUNE_CHUNK }).changes);
         removed += changes;
         if (changes < PRUNE_CHUNK) break;
       }
@@ -538,20 +538,25 @@ function prepare(db: BetterSqlite3.Database) {
     // Kept by triggers (migration 3), so stats() does not count rows.
     rowCounts: db.prepare('SELECT name, n FROM row_counts').raw(),
     pruneEvents: db.prepare(
-      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_ms < ? LIMIT ?)',
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_ms < @cutoff LIMIT @limit)',
     ),
+    // A delivery is created before it is sent, so every prunable row lies in the created_ms range
+    // below the cutoff: the (state, created_ms) index bounds the walk instead of a separate index
+    // on updated_ms that every outcome would have to maintain.
     pruneSent: db.prepare(
-      'DELETE FROM deliveries WHERE rowid IN ' +
-        "(SELECT rowid FROM deliveries WHERE state = 'sent' AND updated_ms < ? LIMIT ?)",
+      'DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries ' +
+        "WHERE state = 'sent' AND created_ms < @cutoff AND updated_ms < @cutoff LIMIT @limit)",
     ),
-    pruneAudit: db.prepare('DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_ms < ? LIMIT ?)'),
+    pruneAudit: db.prepare(
+      'DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_ms < @cutoff LIMIT @limit)',
+    ),
     pruneStates: db.prepare(
       'DELETE FROM finding_states WHERE (rule, key) IN ' +
-        '(SELECT rule, key FROM finding_states WHERE last_seen_ms < ? LIMIT ?)',
+        '(SELECT rule, key FROM finding_states WHERE last_seen_ms < @cutoff LIMIT @limit)',
     ),
     pruneThreads: db.prepare(
       'DELETE FROM thread_refs WHERE (finding_key, output) IN ' +
-        '(SELECT finding_key, output FROM thread_refs WHERE updated_ms < ? LIMIT ?)',
+        '(SELECT finding_key, output FROM thread_refs WHERE updated_ms < @cutoff LIMIT @limit)',
     ),
   };
 }
