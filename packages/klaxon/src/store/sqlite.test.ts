@@ -285,6 +285,20 @@ describe('SqliteStore across processes', () => {
     }
   });
 
+  it('lets two processes commit to one file at once, waiting for each other', async () => {
+    const path = dbPath();
+    await SqliteStore.open(path).close();
+    const [a, b] = await Promise.all([
+      runChild(child, ['commit', path, 'a', '400']),
+      runChild(child, ['commit', path, 'b', '400']),
+    ]);
+    expect(a).toHaveLength(400);
+    expect(b).toHaveLength(400);
+    const store = SqliteStore.open(path);
+    expect((await store.stats()).events.accepted).toBe(800);
+    await store.close();
+  });
+
   it('keeps every acknowledged commit when the writer is killed with SIGKILL', async () => {
     const path = dbPath();
     SqliteStore.open(path).close();
