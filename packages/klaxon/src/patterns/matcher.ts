@@ -53,6 +53,10 @@ interface BranchState {
   readonly branch: Branch;
   /** Indexed conditions: each must be hit by some leaf for the branch to be considered. */
   readonly required: number;
+  /** Every condition is indexed: index hits alone decide, unless arrays are involved. */
+  readonly allIndexed: boolean;
+  /** Some leaf that hit this branch in the current event sits inside an array. */
+  positioned: boolean;
   /** Where this branch's hits are stored in the index, so removal can find them. */
   readonly postings: Hit[][];
   stamp: number;
@@ -259,6 +263,8 @@ export class PatternMatcher {
       rule,
       branch,
       required: indexed.filter(Boolean).length,
+      allIndexed: indexed.every(Boolean),
+      positioned: false,
       postings: [],
       stamp: -1,
       hitCount: 0,
@@ -348,8 +354,10 @@ export class PatternMatcher {
             if (state.stamp !== stamp) {
               state.stamp = stamp;
               state.hitCount = 0;
+              state.positioned = false;
               touched.push(state);
             }
+            if (leaf.position !== null) state.positioned = true;
             if (state.conditionStamps[hit.condition] !== stamp) {
               state.conditionStamps[hit.condition] = stamp;
               state.hitCount++;
@@ -361,9 +369,10 @@ export class PatternMatcher {
     }
     const matched = new Set<Rule>();
     for (const state of touched) {
-      if (state.hitCount === state.required && !matched.has(state.rule) && verify(state.branch, leaves)) {
-        matched.add(state.rule);
-      }
+      if (state.hitCount !== state.required || matched.has(state.rule)) continue;
+      // The index is exact for the operators it holds, so a branch made only of indexed conditions,
+      // all hit by leaves outside arrays, needs no further check.
+      if ((state.allIndexed && !state.positioned) || verify(state.branch, leaves)) matched.add(state.rule);
     }
     for (const state of this.alwaysCandidates) {
       if (!matched.has(state.rule) && verify(state.branch, leaves)) matched.add(state.rule);
