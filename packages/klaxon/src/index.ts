@@ -26,6 +26,15 @@ export {
   type SeverityLabel,
   severityFromScore,
 } from './findings/index.js';
+export {
+  type CompiledPattern,
+  compilePattern,
+  EventTextError,
+  matchesPattern,
+  PatternError,
+  PatternMatcher,
+  type PatternOptions,
+} from './patterns/index.js';
 export { generateSamples, type SampleOptions } from './samples/index.js';
 export {
   type ArchivedEvent,
