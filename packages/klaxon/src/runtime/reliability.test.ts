@@ -120,7 +120,7 @@ settings:
     const dead = await (await fetch(`${second.url}/api/deliveries?state=dead`)).json();
     expect(dead.deliveries).toEqual([]);
     expect(await second.stop()).toBe(0);
-  });
+  }, 120_000);
 
   it('a failing channel (500s, then 429 + Retry-After, then OK) gets everything; nothing dead-lettered early', async () => {
     const RETRY_AFTER_S = 2;
@@ -169,7 +169,7 @@ settings:
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('klaxon_deliveries{state="sent"} 6');
     expect(metrics).toMatch(/klaxon_delivery_attempts_total\{output="hook",result="retry"\} 6/);
-  });
+  }, 120_000);
 
   it('bad input gets a clear 4xx, is recorded, and the server keeps serving', async () => {
     const hook = await sink();
@@ -212,5 +212,5 @@ settings:
     expect(await waitFor(() => hook.requests.length === 1, 10_000)).toBe(true);
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).not.toContain(token);
-  });
+  }, 120_000);
 });

@@ -21,7 +21,10 @@ Shows what Klaxon would do with an event: which rules match, whether a silence h
 notification rendered exactly as its output would send it. Prints one JSON line per finding:
 
   {"finding":{…},"matched":[rule…],"silenced":bool,
-   "notifications":[{"rule","output","kind","payload"}],"actions":[{"rule","type","plan"}]}
+   "notifications":[{"rule","output","kind","payload","meta"?}],"actions":[{"rule","type","plan"}]}
+
+"payload" is the exact body the output would send; "meta" holds what is sent beside it (an e-mail
+subject, a webhook's kind and rule headers).
 
 The event is routed as if seen for the first time (a fresh in-memory store). A grouped rule shows
 the digest its group would send. Without --dry-run the notifications are also sent, and each gets
@@ -120,7 +123,8 @@ export const routeCommand: Command = {
             rule: n.rule,
             output: n.output,
             kind: n.kind,
-            payload: mask(payload),
+            payload: mask(payload?.body),
+            ...(payload?.meta === undefined ? {} : { meta: mask(payload.meta) }),
             ...(outcome === undefined ? {} : outcome),
           };
         });

@@ -88,7 +88,8 @@ describe('klaxon route', () => {
       ['hook', 'new'],
       ['screen', 'new'],
     ]);
-    expect(line.notifications[0].payload.body).toBe(
+    expect(line.notifications[0].meta).toEqual({ kind: 'new', rule: 'gd-high' });
+    expect(line.notifications[0].payload).toBe(
       '{"text": "GuardDuty Recon:EC2/PortProbeUnprotectedPort severity 8.5"}',
     );
     expect(line.actions).toEqual([
