@@ -478,6 +478,8 @@ export function listen(app: Hono, host: string, port: number): Promise<RunningSe
           }),
       });
     });
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new KlaxonError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`, { cause: err }));
+    });
   });
 }
