@@ -14,12 +14,17 @@ export interface WantedNode {
   readonly deferred: boolean;
 }
 
+/** The root of the tree, with the set of deferred paths. */
+export interface WantedTree extends WantedNode {
+  readonly deferredPaths: ReadonlySet<string>;
+}
+
 /**
  * Builds the tree from a set that holds every dot-prefix of every wanted path. With `eager`, the
  * paths outside it (and not leading to one in it) are deferred: the matcher needs them only for
  * branches whose indexed conditions all hit, which most events never produce.
  */
-export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<string>): WantedNode {
+export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<string>): WantedTree {
   let needed: Set<string> | undefined;
   if (eager !== undefined) {
     needed = new Set();
@@ -29,12 +34,14 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
       needed.add(path);
     }
   }
-  const root: WantedNode = { path: '', children: new Map(), deferred: false };
+  const deferredPaths = new Set<string>();
+  const root: WantedTree = { path: '', children: new Map(), deferred: false, deferredPaths };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
     let n = nodes.get(path);
     if (n === undefined) {
       n = { path, children: new Map(), deferred: needed !== undefined && !needed.has(path) };
+      if (n.deferred) deferredPaths.add(path);
       nodes.set(path, n);
     }
     return n;
@@ -75,7 +82,7 @@ const NUMBER_ARRAY_RE = new RegExp(numberArrays(3), 'y');
  */
 export function scanEventText(
   text: string,
-  wanted: WantedNode,
+  wanted: WantedTree,
   wantedPaths: ReadonlySet<string>,
 ): EventLeaves {
   const scanner = new Scanner(text, wanted);
@@ -93,7 +100,7 @@ export function scanEventText(
   return {
     fields,
     at(path) {
-      if (!resolved) {
+      if (!resolved && wanted.deferredPaths.has(path)) {
         resolved = true;
         try {
           scanner.resolveDeferred();

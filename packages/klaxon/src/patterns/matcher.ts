@@ -6,7 +6,7 @@ import {
   type PatternOptions,
 } from './compile.js';
 import { type EventField, flattenEvent, joinMembership, type Membership } from './event.js';
-import { type EventLeaves, leavesOf, scanEventText, type WantedNode, wantedTree } from './event-text.js';
+import { type EventLeaves, leavesOf, scanEventText, type WantedTree, wantedTree } from './event-text.js';
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
 /**
@@ -383,7 +383,7 @@ export class PatternMatcher {
 
   private readonly scratch: Hit[][] = [];
   private wantedCache: ReadonlySet<string> | undefined;
-  private wantedTreeCache: WantedNode | undefined;
+  private wantedTreeCache: WantedTree | undefined;
 
   private wantedPaths(): ReadonlySet<string> {
     // Rebuilt on the first match after the rule set changed.
@@ -391,7 +391,7 @@ export class PatternMatcher {
     return this.wantedCache;
   }
 
-  private buildTree(paths: ReadonlySet<string>): WantedNode {
+  private buildTree(paths: ReadonlySet<string>): WantedTree {
     // Paths the counting pass reads are read at once; the rest only when a candidate needs them.
     const eager = new Set<string>();
     for (const [path, index] of this.paths) if (index.postings > 0) eager.add(path);
