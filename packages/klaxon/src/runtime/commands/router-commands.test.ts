@@ -61,7 +61,7 @@ silences:
 `,
 );
 
-describe('klaxon route', () => {
+describe('klaxon route', { timeout: 90_000 }, () => {
   it('--dry-run prints matched rules, rendered payloads and planned actions', async () => {
     const event = file('high.json', JSON.stringify(guardDuty({ severity: 8.5 })));
     const { code, stdout, stderr } = await klaxon([
@@ -159,7 +159,7 @@ describe('klaxon route', () => {
   });
 });
 
-describe('klaxon send', () => {
+describe('klaxon send', { timeout: 90_000 }, () => {
   it('klaxon samples | klaxon send - posts every sample and exits 0', async () => {
     const cfg = file('send.yaml', 'outputs: { screen: { type: console } }\nrules: []\n');
     const server = await startKlaxon(cfg, join(dir, 'send.db'));
@@ -194,7 +194,7 @@ describe('klaxon send', () => {
   });
 });
 
-describe('klaxon silences and deliveries', () => {
+describe('klaxon silences and deliveries', { timeout: 90_000 }, () => {
   it('adds, lists and removes a silence', async () => {
     const db = join(dir, 'ops.db');
     const added = await klaxon([
