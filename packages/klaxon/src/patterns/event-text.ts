@@ -96,16 +96,16 @@ export function scanEventText(
   }
   if (!scanner.hasDeferred()) return leavesOf(scanner.fields);
   let fields = scanner.fields;
-  let resolved = false;
+  let fallback = false;
   return {
     fields,
     at(path) {
-      if (!resolved && wanted.deferredPaths.has(path)) {
-        resolved = true;
+      if (!fallback && wanted.deferredPaths.has(path)) {
         try {
-          scanner.resolveDeferred();
+          scanner.resolveDeferred(path);
         } catch (err) {
           if (err !== DUPLICATE_KEY) throw err;
+          fallback = true;
           fields = flattenEvent(JSON.parse(text), wantedPaths);
         }
       }
@@ -131,7 +131,11 @@ class Scanner {
   private i = 0;
   private nextArrayId = 0;
   readonly fields: EventFields = new Map();
-  private readonly deferred: { node: WantedNode; start: number; position: ArrayPosition | null }[] = [];
+  /** Values skipped on the first pass (undefined once read). */
+  private readonly deferred: (
+    | { node: WantedNode; start: number; position: ArrayPosition | null }
+    | undefined
+  )[] = [];
   private resolving = false;
 
   constructor(
@@ -150,14 +154,18 @@ class Scanner {
     return this.deferred.length > 0;
   }
 
-  /** Second pass over the deferred values (already validated), adding their leaves. */
-  resolveDeferred(): void {
+  /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves. */
+  resolveDeferred(path: string): void {
     this.resolving = true;
-    for (const { node, start, position } of this.deferred) {
-      this.i = start;
-      this.value(node, position);
+    for (let k = 0; k < this.deferred.length; k++) {
+      const span = this.deferred[k];
+      if (span === undefined) continue;
+      const at = span.node.path;
+      if (at !== path && !(path.startsWith(at) && path.charCodeAt(at.length) === 46)) continue;
+      this.deferred[k] = undefined;
+      this.i = span.start;
+      this.value(span.node, span.position);
     }
-    this.deferred.length = 0;
   }
 
   private fail(message: string): never {
