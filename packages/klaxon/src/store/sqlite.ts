@@ -64,10 +64,10 @@ interface QueuedWrite {
  * The store `klaxon serve` uses: one SQLite file (better-sqlite3, WAL).
  *
  * Writes are group-committed: every write issued during one event-loop turn runs in ONE
- * transaction (so one fsync however many events arrived together), each write inside its own
- * savepoint, so a write that fails rolls back alone and rejects alone. A write's promise
- * resolves only after that transaction is committed. Writes apply in call order. Reads run at
- * once against committed data: a read sees every write whose promise has resolved.
+ * transaction (so one fsync however many events arrived together). A write that fails rolls
+ * back alone and rejects alone (the group is then run again with a savepoint per write). A
+ * write's promise resolves only after that transaction is committed. Writes apply in call order.
+ * Reads run at once against committed data: a read sees every write whose promise has resolved.
  */
 export class SqliteStore implements Store {
   private readonly db: BetterSqlite3.Database;
@@ -81,9 +81,16 @@ export class SqliteStore implements Store {
   private constructor(db: BetterSqlite3.Database) {
     this.db = db;
     this.sql = prepare(db);
+    // The fast path: the whole group in one transaction, no savepoints (a savepoint makes SQLite
+    // copy every page it touches again to a sub-journal).
+    const plain = db.transaction((items: readonly QueuedWrite[], results: Settled[]) => {
+      for (const item of items) results.push({ ok: true, value: item.op() });
+    });
+    // When a write fails, the group is rolled back and run again with a savepoint per write, so
+    // that only the failing write fails. Writes are plain functions of the database, so running
+    // them a second time gives the result they would have had the first time.
     const one = db.transaction((op: () => unknown) => op());
-    // Nested inside the outer transaction, `one` runs as a savepoint.
-    const all = db.transaction((items: readonly QueuedWrite[], results: Settled[]) => {
+    const guarded = db.transaction((items: readonly QueuedWrite[], results: Settled[]) => {
       for (const item of items) {
         try {
           results.push({ ok: true, value: one(item.op) });
@@ -95,7 +102,14 @@ export class SqliteStore implements Store {
         }
       }
     });
-    this.writeAll = (items, results) => all.immediate(items, results);
+    this.writeAll = (items, results) => {
+      try {
+        plain.immediate(items, results);
+      } catch {
+        results.length = 0;
+        guarded.immediate(items, results);
+      }
+    };
   }
 
   /** Opens (creating it and its parent folders if needed) and migrates a database file; `:memory:` works. */
@@ -114,6 +128,8 @@ export class SqliteStore implements Store {
       db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+      // Savepoint sub-journals and sorts stay in memory instead of temporary files.
+      db.pragma('temp_store = MEMORY');
       migrate(db);
       return new SqliteStore(db);
     } catch (error) {
@@ -123,7 +139,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Writes a decision in one transaction (a savepoint of the turn's group commit). */
+  /** Writes a decision atomically, in the transaction of this turn's group commit. */
   async commit(batch: CommitBatch): Promise<void> {
     this.assertOpen();
     const rows = commitRows(batch);
