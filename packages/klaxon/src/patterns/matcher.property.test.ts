@@ -237,3 +237,85 @@ function isPlainJson(v: unknown): boolean {
   }
   return false;
 }
+
+describe('PatternMatcher with many rules sharing operands (anchors move between buckets)', () => {
+  const type = fc.constantFrom(
+    'Recon:EC2/PortProbe',
+    'Backdoor:EC2/C&CActivity',
+    'CryptoCurrency:EC2/BitcoinTool',
+    'x',
+  );
+  const rule = fc.record(
+    {
+      source: fc.constant(['aws.guardduty']),
+      'detail-type': fc.constant(['GuardDuty Finding']),
+      detail: fc.record(
+        {
+          type: fc.oneof(
+            type.map((t) => [t]),
+            type.map((t) => [{ prefix: t.slice(0, 4) }]),
+          ),
+          severity: fc.oneof(
+            fc.constant([{ numeric: ['>=', 4] }]),
+            fc.constant([{ numeric: ['<', 7] }]),
+            fc.constant([{ exists: false }]),
+          ),
+          resource: fc.constant({ instanceDetails: { tags: { key: [{ 'anything-but': 'skip' }] } } }),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: ['source'] },
+  );
+  const finding = fc.record({
+    source: fc.constantFrom('aws.guardduty', 'aws.securityhub'),
+    'detail-type': fc.constant('GuardDuty Finding'),
+    detail: fc.record(
+      {
+        type,
+        severity: fc.constantFrom(2, 5, 8),
+        resource: fc.record({
+          instanceDetails: fc.record({
+            tags: fc.array(fc.record({ key: fc.constantFrom('skip', 'env'), value: fc.constant('v') }), {
+              maxLength: 3,
+            }),
+          }),
+        }),
+      },
+      { requiredKeys: [] },
+    ),
+  });
+  it('agrees with the reference evaluator through additions and removals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 20, maxLength: 60 }),
+        fc.array(finding, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(59), { maxLength: 30 }),
+        (rules, events, removals) => {
+          const compiled = new Map<string, CompiledPattern>();
+          const matcher = new PatternMatcher();
+          rules.forEach((r, i) => {
+            // A generated `detail` with no keys is an invalid (empty) object: such rules are left out.
+            const c = tryCompile(r);
+            if (c === undefined) return;
+            compiled.set(`r${i}`, c);
+            matcher.add(`r${i}`, c);
+          });
+          const check = (): void => {
+            for (const e of events) {
+              const want = [...compiled].filter(([, p]) => matchesPattern(p, e)).map(([n]) => n);
+              expect(matcher.match(JSON.stringify(e))).toEqual(want);
+            }
+          };
+          check();
+          for (const r of removals) {
+            matcher.remove(`r${r}`);
+            compiled.delete(`r${r}`);
+          }
+          check();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

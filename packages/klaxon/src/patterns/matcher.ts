@@ -10,21 +10,44 @@ import { type EventLeaves, leavesOf, scanEventText, type WantedTree, wantedTree 
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
 /**
- * The multi-rule matcher is an index from (path, operand) to the rule branches that use it.
- * Matching an event reads only the event paths some rule mentions (from JSON text, without building
- * the rest of the event), looks each leaf up in hash maps (exact values, case-folded values,
- * prefixes and suffixes by length), and counts per branch how many of its indexed conditions were
- * hit. Only a branch whose every indexed condition was hit goes on: its other conditions (operators
- * that match most values and so make poor index keys: anything-but, numeric, cidr, wildcard, and
- * exists:false) are then tested on the leaves of their paths, followed by the array-consistency
- * check. So the cost is one pass over the relevant leaves plus the work of the branches that nearly
- * match, not a loop over rules; only branches with no indexable condition at all are tried on every
- * event.
+ * The multi-rule matcher is an index from (path, operand) to the rule branches anchored there.
+ * Each branch is anchored on one of its indexed conditions (an operator whose operand few values
+ * satisfy: exact values, case-folded values, prefixes, suffixes, exists) — the one whose operand
+ * the fewest other branches share, since an operand many rules use (`source = aws.guardduty`) is
+ * one most events carry. Matching an event reads only the event paths some rule mentions (from
+ * JSON text, without building the rest of the event), looks each leaf up in hash maps (prefixes
+ * and suffixes by length), and verifies only the branches whose anchor was hit: their other
+ * conditions are tested on the leaves of their paths, then array consistency is checked. Branches
+ * with no indexed condition (only anything-but, numeric, cidr, wildcard or exists:false) are
+ * verified for every event. So the cost is one pass over the relevant leaves plus the branches
+ * that nearly match, not a loop over rules. When a bucket grows, branches anchored in it that have
+ * a rarer alternative move there (incrementally, a bucket at a time).
  */
 
 /** A condition is indexed when it is required and all its operands are good hash keys. */
 function isIndexed(condition: Condition): boolean {
   return !condition.absent && condition.tests.every((t) => INDEXABLE.has(t.kind));
+}
+
+/** A string naming an indexed operand, for counting how many branches use it. */
+function operandKey(test: ValueTest): string {
+  switch (test.kind) {
+    case 'exact-string':
+    case 'prefix':
+    case 'suffix':
+      return `${test.kind}:${test.value}`;
+    case 'exact-number':
+    case 'exact-literal':
+      return `${test.kind}:${String(test.value)}`;
+    case 'exact-ip':
+      return `ip:${test.hex}`;
+    case 'equals-ignore-case':
+    case 'prefix-ignore-case':
+    case 'suffix-ignore-case':
+      return `${test.kind}:${test.folded}`;
+    default:
+      return test.kind;
+  }
 }
 
 /** Operators whose operand is a good hash key (few values pass each). */
@@ -51,18 +74,13 @@ interface Rule {
 interface BranchState {
   readonly rule: Rule;
   readonly branch: Branch;
-  /** Indexed conditions: each must be hit by some leaf for the branch to be considered. */
-  readonly required: number;
-  /** Every condition is indexed: index hits alone decide, unless arrays are involved. */
-  readonly allIndexed: boolean;
-  /** Some leaf that hit this branch in the current event sits inside an array. */
-  positioned: boolean;
-  /** Where this branch's hits are stored in the index, so removal can find them. */
-  readonly postings: Hit[][];
+  /** Index of the condition the branch is posted under, or -1 when it has no indexed condition. */
+  anchor: number;
+  /** The buckets holding this branch's hits, so it can be moved or removed. */
+  postings: Hit[][];
   stamp: number;
-  hitCount: number;
-  /** Per condition, the event counter value when it was last hit: counts each condition once per event. */
-  readonly conditionStamps: Float64Array;
+  /** The anchor was hit by a leaf outside any array and the branch has no other condition. */
+  sure: boolean;
 }
 
 interface Hit {
@@ -79,14 +97,16 @@ class AffixIndex {
     return this.byLength.size;
   }
 
-  add(key: string, hit: Hit): Hit[] {
-    let bucket = this.byLength.get(key.length);
-    if (bucket === undefined) {
-      bucket = new Map();
-      this.byLength.set(key.length, bucket);
+  /** The hit list for `key`, created when `create` is set. */
+  bucket(key: string, create: boolean): Hit[] | undefined {
+    let byKey = this.byLength.get(key.length);
+    if (byKey === undefined) {
+      if (!create) return undefined;
+      byKey = new Map();
+      this.byLength.set(key.length, byKey);
       this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
     }
-    return push(bucket, key, hit);
+    return bucketOf(byKey, key, create);
   }
 
   prune(): void {
@@ -107,13 +127,12 @@ class AffixIndex {
   }
 }
 
-function push<K>(map: Map<K, Hit[]>, key: K, hit: Hit): Hit[] {
+function bucketOf<K>(map: Map<K, Hit[]>, key: K, create: boolean): Hit[] | undefined {
   let hits = map.get(key);
-  if (hits === undefined) {
+  if (hits === undefined && create) {
     hits = [];
     map.set(key, hits);
   }
-  hits.push(hit);
   return hits;
 }
 
@@ -133,29 +152,31 @@ class PathIndex {
   users = 0;
   /** Operands posted here by indexed conditions; a path without any is read from events lazily. */
   postings = 0;
+  /** How many branches use each indexed operand (anchored here or not): how common it is. */
+  readonly usage = new Map<string, number>();
 
-  add(test: ValueTest, hit: Hit): Hit[] {
+  /** The hit list an operand posts into, created when `create` is set. */
+  bucket(test: ValueTest, create: boolean): Hit[] | undefined {
     switch (test.kind) {
       case 'exact-string':
-        return push(this.strings, test.value, hit);
+        return bucketOf(this.strings, test.value, create);
       case 'exact-number':
-        return push(this.numbers, test.value, hit);
+        return bucketOf(this.numbers, test.value, create);
       case 'exact-literal':
-        return push(this.literals, test.value, hit);
+        return bucketOf(this.literals, test.value, create);
       case 'exact-ip':
-        return push(this.ips, test.hex, hit);
+        return bucketOf(this.ips, test.hex, create);
       case 'equals-ignore-case':
-        return push(this.folded, test.folded, hit);
+        return bucketOf(this.folded, test.folded, create);
       case 'prefix':
-        return this.prefixes.add(test.value, hit);
+        return this.prefixes.bucket(test.value, create);
       case 'suffix':
-        return this.suffixes.add(test.value, hit);
+        return this.suffixes.bucket(test.value, create);
       case 'prefix-ignore-case':
-        return this.foldedPrefixes.add(test.folded, hit);
+        return this.foldedPrefixes.bucket(test.folded, create);
       case 'suffix-ignore-case':
-        return this.foldedSuffixes.add(test.folded, hit);
+        return this.foldedSuffixes.bucket(test.folded, create);
       case 'exists':
-        this.exists.push(hit);
         return this.exists;
       default:
         throw new Error(`operator ${test.kind} is not indexed`);
@@ -256,38 +277,105 @@ export class PatternMatcher {
   }
 
   private index(rule: Rule, branch: Branch): BranchState {
-    this.wantedCache = undefined;
-    this.wantedTreeCache = undefined;
-    const indexed = branch.map(isIndexed);
-    const state: BranchState = {
-      rule,
-      branch,
-      required: indexed.filter(Boolean).length,
-      allIndexed: indexed.every(Boolean),
-      positioned: false,
-      postings: [],
-      stamp: -1,
-      hitCount: 0,
-      conditionStamps: new Float64Array(branch.length).fill(-1),
-    };
-    branch.forEach((condition, i) => {
+    this.changed();
+    const state: BranchState = { rule, branch, anchor: -1, postings: [], stamp: -1, sure: false };
+    const grown: { path: PathIndex; test: ValueTest }[] = [];
+    for (const condition of branch) {
       const path = this.pathIndex(condition.path);
       path.users++;
-      if (!indexed[i]) return;
-      path.postings += condition.tests.length;
-      const hit: Hit = { state, condition: i };
-      for (const test of condition.tests) state.postings.push(path.add(test, hit));
-    });
-    if (state.required === 0) this.alwaysCandidates.add(state);
+      if (!isIndexed(condition)) continue;
+      for (const test of condition.tests) {
+        const key = operandKey(test);
+        const uses = (path.usage.get(key) ?? 0) + 1;
+        path.usage.set(key, uses);
+        // Checked at powers of two, so moving branches costs O(n log n) over n additions.
+        if (uses >= 8 && (uses & (uses - 1)) === 0) grown.push({ path, test });
+      }
+    }
+    const anchor = this.rarestCondition(state, -1);
+    if (anchor < 0) this.alwaysCandidates.add(state);
+    else this.post(state, anchor);
+    for (const { path, test } of grown) {
+      const bucket = path.bucket(test, false);
+      if (bucket !== undefined) this.rebalance(bucket, path.usage.get(operandKey(test)) ?? 0);
+    }
     return state;
   }
 
-  private pathIndex(path: string): PathIndex {
+  /** How many branches use the most common operand of a condition. */
+  private commonness(condition: Condition): number {
+    const path = this.paths.get(condition.path);
+    let uses = 0;
+    for (const test of condition.tests) uses = Math.max(uses, path?.usage.get(operandKey(test)) ?? 0);
+    return uses;
+  }
+
+  /** The indexed condition of a branch whose operands the fewest branches use (ignoring `except`). */
+  private rarestCondition(state: BranchState, except: number): number {
+    let best = -1;
+    let bestUses = Number.POSITIVE_INFINITY;
+    state.branch.forEach((condition, i) => {
+      if (i === except || !isIndexed(condition)) return;
+      const uses = this.commonness(condition);
+      if (uses < bestUses) {
+        best = i;
+        bestUses = uses;
+      }
+    });
+    return best;
+  }
+
+  private post(state: BranchState, anchor: number): void {
+    const condition = state.branch[anchor] as Condition;
+    const path = this.pathIndex(condition.path, false);
+    const hit: Hit = { state, condition: anchor };
+    state.anchor = anchor;
+    path.postings += condition.tests.length;
+    for (const test of condition.tests) {
+      const bucket = path.bucket(test, true) as Hit[];
+      bucket.push(hit);
+      state.postings.push(bucket);
+    }
+  }
+
+  private unpost(state: BranchState): void {
+    const condition = state.branch[state.anchor];
+    if (condition === undefined) return;
+    for (const bucket of state.postings) {
+      for (let i = bucket.length - 1; i >= 0; i--) if (bucket[i]?.state === state) bucket.splice(i, 1);
+    }
+    const path = this.paths.get(condition.path);
+    if (path !== undefined) path.postings -= condition.tests.length;
+    this.pruneDebt += state.postings.length;
+    state.postings = [];
+    state.anchor = -1;
+  }
+
+  /** Moves the branches anchored on an operand `uses` branches share to a much rarer condition of theirs. */
+  private rebalance(bucket: Hit[], uses: number): void {
+    for (const { state } of [...bucket]) {
+      const alternative = this.rarestCondition(state, state.anchor);
+      if (alternative < 0) continue;
+      if (this.commonness(state.branch[alternative] as Condition) * 2 >= uses) continue;
+      this.unpost(state);
+      this.post(state, alternative);
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    this.wantedCache = undefined;
+    this.wantedTreeCache = undefined;
+  }
+
+  /** The index of a path, created (and its prefixes counted as used) when `use` is set. */
+  private pathIndex(path: string, use = true): PathIndex {
     let index = this.paths.get(path);
     if (index === undefined) {
       index = new PathIndex();
       this.paths.set(path, index);
     }
+    if (!use) return index;
     let dot = -1;
     do {
       dot = path.indexOf('.', dot + 1);
@@ -298,19 +386,22 @@ export class PatternMatcher {
   }
 
   private unindex(rule: Rule): void {
-    this.wantedCache = undefined;
-    this.wantedTreeCache = undefined;
+    this.changed();
     for (const state of rule.branches) {
-      for (const postings of state.postings) {
-        for (let i = postings.length - 1; i >= 0; i--)
-          if (postings[i]?.state === state) postings.splice(i, 1);
-      }
+      this.unpost(state);
       this.alwaysCandidates.delete(state);
       for (const condition of state.branch) {
         const path = this.paths.get(condition.path);
         if (path === undefined) continue;
         path.users--;
-        if (isIndexed(condition)) path.postings -= condition.tests.length;
+        if (isIndexed(condition)) {
+          for (const test of condition.tests) {
+            const key = operandKey(test);
+            const uses = (path.usage.get(key) ?? 1) - 1;
+            if (uses === 0) path.usage.delete(key);
+            else path.usage.set(key, uses);
+          }
+        }
         if (path.users === 0) this.paths.delete(condition.path);
         let dot = -1;
         do {
@@ -321,7 +412,6 @@ export class PatternMatcher {
           else this.prefixes.set(prefix, count);
         } while (dot >= 0);
       }
-      this.pruneDebt += state.postings.length;
     }
     // Emptied buckets are harmless but cost lookups; sweep them once enough have accumulated.
     if (this.pruneDebt > 1024) {
@@ -339,9 +429,7 @@ export class PatternMatcher {
         ? scanEventText(event, this.wantedTreeCache ?? this.buildTree(wanted), wanted)
         : leavesOf(flattenEvent(event, wanted));
     const stamp = ++this.stamp;
-    // Counting pass: no allocation per branch, so the many branches that share one common operand
-    // (say geometry.type = Polygon) but miss another condition cost a few integer operations each.
-    const touched: BranchState[] = [];
+    const candidates: BranchState[] = [];
     const lists = this.scratch;
     for (const [path, atPath] of leaves.fields) {
       const index = this.paths.get(path);
@@ -349,30 +437,23 @@ export class PatternMatcher {
       for (const leaf of atPath) {
         index.collect(leaf.value, lists);
         for (const hits of lists) {
-          for (const hit of hits) {
-            const state = hit.state;
+          for (const { state } of hits) {
             if (state.stamp !== stamp) {
               state.stamp = stamp;
-              state.hitCount = 0;
-              state.positioned = false;
-              touched.push(state);
+              state.sure = false;
+              candidates.push(state);
             }
-            if (leaf.position !== null) state.positioned = true;
-            if (state.conditionStamps[hit.condition] !== stamp) {
-              state.conditionStamps[hit.condition] = stamp;
-              state.hitCount++;
-            }
+            // The index is exact for the operators it holds: a one-condition branch hit by a leaf
+            // outside any array needs no further check.
+            if (leaf.position === null && state.branch.length === 1) state.sure = true;
           }
         }
         lists.length = 0;
       }
     }
     const matched = new Set<Rule>();
-    for (const state of touched) {
-      if (state.hitCount !== state.required || matched.has(state.rule)) continue;
-      // The index is exact for the operators it holds, so a branch made only of indexed conditions,
-      // all hit by leaves outside arrays, needs no further check.
-      if ((state.allIndexed && !state.positioned) || verify(state.branch, leaves)) matched.add(state.rule);
+    for (const state of candidates) {
+      if (!matched.has(state.rule) && (state.sure || verify(state.branch, leaves))) matched.add(state.rule);
     }
     for (const state of this.alwaysCandidates) {
       if (!matched.has(state.rule) && verify(state.branch, leaves)) matched.add(state.rule);
