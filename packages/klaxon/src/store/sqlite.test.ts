@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
+import type { Delivery } from './ports.js';
 import { deliveryToRow } from './rows.js';
 import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
@@ -138,6 +139,33 @@ describe('SqliteStore prune', () => {
     await store.commit({ events: [...events, archivedEvent('fresh', { receivedAt: at(10_000) })] });
     expect(await store.prune(at(10_000), { events: 1000 })).toBe(12_345);
     expect((await store.listEvents({})).map((e) => e.id)).toEqual(['fresh']);
+    await store.close();
+  });
+});
+
+describe('SqliteStore group commit', () => {
+  it('gives claims in a group that is run again the results of the run that was kept', async () => {
+    const store = SqliteStore.open(dbPath());
+    await store.commit({
+      deliveries: ['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => delivery(id)),
+      audit: [auditRecord('a1')],
+    });
+    const [first, failed, second, outcome] = await Promise.allSettled([
+      store.claimDeliveries(at(1), 2, 60_000),
+      store.commit({ deliveries: [delivery('d6')], audit: [auditRecord('a1')] }),
+      store.claimDeliveries(at(1), 2, 60_000),
+      store.recordOutcome('d5', { kind: 'sent', at: at(1) }),
+    ]);
+    expect(failed.status).toBe('rejected');
+    expect(outcome.status).toBe('fulfilled');
+    const ids = (r: PromiseSettledResult<Delivery[]>) =>
+      r.status === 'fulfilled' ? r.value.map((d) => d.id) : r;
+    expect(ids(first as PromiseSettledResult<Delivery[]>)).toEqual(['d1', 'd2']);
+    expect(ids(second as PromiseSettledResult<Delivery[]>)).toEqual(['d3', 'd4']);
+    // The leases were kept (nothing left to claim) and the failed commit left nothing behind.
+    expect(await store.claimDeliveries(at(2), 10, 60_000)).toEqual([]);
+    expect(await store.getDelivery('d6')).toBeUndefined();
+    expect(await store.stats()).toMatchObject({ deliveries: { pending: 4, sent: 1, dead: 0 } });
     await store.close();
   });
 });
