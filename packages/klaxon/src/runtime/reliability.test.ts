@@ -57,7 +57,10 @@ function post(url: string, body: string, headers: Record<string, string> = {}) {
 
 describe('reliability of klaxon serve', () => {
   it('kill -9 in the middle of a burst: every 202 is delivered after restart, none twice', async () => {
-    const hook = await sink();
+    // Until the restart the sink takes 30 deliveries and then answers 503, so that most
+    // acknowledged events are certainly still in the outbox when the process dies.
+    let restarted = false;
+    const hook = await sink((n) => ({ status: restarted || n < 30 ? 200 : 503 }));
     const config = writeConfig(
       'crash',
       `outputs:
@@ -75,6 +78,8 @@ settings:
     const acked = new Set<string>();
     let next = 0;
     let killed = false;
+    let ackedAtKill = 0;
+    let deliveredAtKill = 0;
     // 16 requests in flight; the server is killed once half the burst has been acknowledged.
     const client = async () => {
       while (next < total) {
@@ -90,6 +95,8 @@ settings:
         if (!killed && acked.size >= total / 2) {
           killed = true;
           await first.kill9();
+          ackedAtKill = acked.size;
+          deliveredAtKill = new Set(hook.requests.filter((r) => r.status === 200).map((r) => r.eventId)).size;
         }
       }
     };
@@ -97,6 +104,9 @@ settings:
     expect(killed).toBe(true);
     expect(acked.size).toBeGreaterThanOrEqual(total / 2);
 
+    expect(deliveredAtKill).toBeLessThanOrEqual(30);
+    expect(ackedAtKill).toBeGreaterThan(deliveredAtKill);
+    restarted = true;
     const second = await klaxon(config, db);
     const delivered = () => new Set(hook.requests.filter((r) => r.status === 200).map((r) => r.eventId));
     const complete = await waitFor(() => [...acked].every((id) => delivered().has(id)), 30_000);
