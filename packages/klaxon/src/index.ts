@@ -12,6 +12,15 @@ export {
   type RuleConfig,
   type SilenceConfig,
 } from './config/index.js';
+export {
+  DeliverError,
+  type DeliveryObserver,
+  type DeliverySettings,
+  DeliveryWorker,
+  GroupFlusher,
+  type OutputBinding,
+  type RateLimit,
+} from './deliver/index.js';
 export { KlaxonError, UsageError } from './errors.js';
 export {
   type Actor,
@@ -35,6 +44,19 @@ export {
   PatternMatcher,
   type PatternOptions,
 } from './patterns/index.js';
+export {
+  type Clock,
+  type Decision,
+  type FindingDecision,
+  ManualClock,
+  type Notification,
+  type NotificationKind,
+  type PlannedAction,
+  RouteError,
+  type RouteRule,
+  Router,
+  systemClock,
+} from './route/index.js';
 export { generateSamples, type SampleOptions } from './samples/index.js';
 export {
   type ArchivedEvent,
