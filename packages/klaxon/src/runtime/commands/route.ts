@@ -28,7 +28,8 @@ subject, a webhook's kind and rule headers).
 
 The event is routed as if seen for the first time (a fresh in-memory store). A grouped rule shows
 the digest its group would send. Without --dry-run the notifications are also sent, and each gets
-"state" (sent or dead) and "error"; the exit code is 1 when any could not be sent.
+"state" (sent or dead) and "error" (one attempt each, no retries); the exit code is 1 when any
+could not be sent. A console output prints its own line on standard output too.
 
   --config F   configuration file; with --dry-run secret references are NOT resolved (payloads show
                them as written), without it they are resolved and their values masked
