@@ -112,7 +112,10 @@ export class DeliveryWorker {
     this.#wake?.();
   }
 
-  /** Stops claiming, waits for in-flight sends to finish, and hands unstarted ones back to the outbox. */
+  /**
+   * Stops claiming, waits for the sends under way to finish, and hands claimed deliveries that had
+   * not started (waiting for a send slot or a rate-limit token) back to the outbox, due at once.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     this.#stopSignal();
@@ -246,6 +249,11 @@ export class DeliveryWorker {
       // honours the pause, and sends after it are spaced by the rate limit again.
       if (bucket.pausedFor() > 0) continue;
       await this.#acquireSlot();
+      if (!this.#running && this.#loop !== undefined) {
+        // Stopping: sends already under way finish, the ones that were still queued go back.
+        this.#releaseSlot();
+        return this.#release(delivery);
+      }
       if (bucket.pausedFor() === 0) break;
       this.#releaseSlot();
     }

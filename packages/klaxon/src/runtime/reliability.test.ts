@@ -223,4 +223,41 @@ settings:
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).not.toContain(token);
   }, 120_000);
+
+  it('SIGTERM finishes the sends in flight and exits 0; a restart sends the rest, nothing twice', async () => {
+    const hook = await sink(() => ({ status: 200, delayMs: 400 }));
+    const config = writeConfig(
+      'graceful',
+      `outputs:
+  hook: { type: webhook, url: "${hook.url}" }
+rules:
+  - { name: gd, pattern: { source: [aws.guardduty] }, notify: [hook] }
+settings:
+  delivery: { concurrency: 2, leaseTime: 60s }
+`,
+    );
+    const db = join(dir, 'graceful.db');
+    const first = await klaxon(config, db);
+    const ids = Array.from({ length: 8 }, (_, i) => `graceful-${i}`);
+    for (const id of ids) {
+      expect((await post(first.url, JSON.stringify(guardDuty({ id, eventId: id })))).status).toBe(202);
+    }
+    expect(await waitFor(() => hook.requests.length >= 1, 10_000)).toBe(true);
+    expect(await first.stop()).toBe(0);
+    // Every send that had reached the sink was finished and answered before the process exited.
+    const reachedBeforeStop = hook.requests.length;
+    expect(hook.answered()).toBe(reachedBeforeStop);
+    expect(reachedBeforeStop).toBeLessThan(ids.length);
+    expect(first.output()).toContain('klaxon: stopped');
+
+    // The lease is 60 s: a delivery handed back at shutdown must not wait for it to expire.
+    const second = await klaxon(config, db);
+    expect(
+      await waitFor(() => new Set(hook.requests.map((r) => r.eventId)).size === ids.length, 20_000),
+    ).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hook.requests.length).toBe(ids.length);
+    expect(new Set(hook.requests.map((r) => r.key)).size).toBe(ids.length);
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
 });

@@ -83,11 +83,12 @@ export interface SinkRequest {
 }
 
 /** A scripted answer: status and headers for the n-th request (0-based). */
-export type SinkScript = (n: number) => { status: number; headers?: Record<string, string> };
+export type SinkScript = (n: number) => { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /** A webhook receiver on 127.0.0.1 that records everything and dedups nothing (the test does). */
 export async function startSink(script: SinkScript = () => ({ status: 200 })) {
   const requests: SinkRequest[] = [];
+  let answered = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -107,8 +108,13 @@ export async function startSink(script: SinkScript = () => ({ status: 200 })) {
         status: answer.status,
         headers: answer.headers ?? {},
       });
-      res.writeHead(answer.status, answer.headers ?? {});
-      res.end();
+      const reply = () => {
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end();
+        answered++;
+      };
+      if (answer.delayMs === undefined) reply();
+      else setTimeout(reply, answer.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,6 +122,8 @@ export async function startSink(script: SinkScript = () => ({ status: 200 })) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
+    /** Requests whose answer has been written. */
+    answered: () => answered,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
