@@ -110,6 +110,18 @@ describe('klaxon route', { timeout: 90_000 }, () => {
       .map((l) => JSON.parse(l));
     expect(line.matched).toEqual(['sh-digest']);
     expect(line.notifications.map((n: { kind: string }) => n.kind)).toEqual(['digest']);
+    // An event carrying two ASFF findings gives two lines.
+    const two = file(
+      'two.json',
+      JSON.stringify(sample('securityhub-extra/custom-action--CIS_1-6-multi-select.json')),
+    );
+    const both = await klaxon(['route', '--config', CONFIG, '--event', two, '--dry-run']);
+    const keys = both.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).finding.key);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
   });
 
   it('reads JSON lines from stdin and reports silenced findings', async () => {
