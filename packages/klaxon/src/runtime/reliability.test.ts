@@ -17,6 +17,11 @@ import {
   waitFor,
 } from './testdata/klaxon-process.js';
 
+/** A response body as the assertions read it (they check its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies are checked field by field by the assertions
+type Json = Record<string, any>;
+const asJson = (value: unknown) => value as Json;
+
 const dir = mkdtempSync(join(tmpdir(), 'klaxon-reliability-'));
 const running: KlaxonProcess[] = [];
 const sinks: Awaited<ReturnType<typeof sinkOn>>[] = [];
@@ -127,7 +132,7 @@ settings:
     // Nothing the client never sent shows up.
     for (const id of keysByEvent.keys()) expect(id).toMatch(/^event-\d+$/);
 
-    const dead = await (await fetch(`${second.url}/api/deliveries?state=dead`)).json();
+    const dead = await (await fetch(`${second.url}/api/deliveries?state=dead`)).json().then(asJson);
     expect(dead.deliveries).toEqual([]);
     expect(await second.stop()).toBe(0);
   }, 120_000);
@@ -174,7 +179,7 @@ settings:
         expect(j - i + 1).toBeLessThanOrEqual(2 + (5 * (at[j]! - at[i]!)) / 1000);
       }
     }
-    const dead = await (await fetch(`${server.url}/api/deliveries?state=dead`)).json();
+    const dead = await (await fetch(`${server.url}/api/deliveries?state=dead`)).json().then(asJson);
     expect(dead.deliveries).toEqual([]);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('klaxon_deliveries{state="sent"} 6');
@@ -207,13 +212,13 @@ settings:
     for (const [what, body, headers, status] of cases) {
       const res = await post(server.url, body, headers);
       expect([what, res.status]).toEqual([what, status]);
-      const json = await res.json();
+      const json = await res.json().then(asJson);
       expect(typeof json.error, what).toBe('string');
       expect(json.error.length, what).toBeGreaterThan(5);
     }
-    const rejected = await (
-      await fetch(`${server.url}/api/events?status=rejected`, { headers: auth })
-    ).json();
+    const rejected = await (await fetch(`${server.url}/api/events?status=rejected`, { headers: auth }))
+      .json()
+      .then(asJson);
     expect(rejected.events).toHaveLength(cases.length);
     // Still serving: health, and a good event is accepted and delivered.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

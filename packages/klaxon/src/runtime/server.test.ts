@@ -13,6 +13,11 @@ import { createApp, MAX_BODY_BYTES } from './server.js';
 import { clearSnsCertificateCache, type SnsMessage, snsStringToSign } from './sns-message.js';
 import { createDeliveryWorker, createRouter } from './wiring.js';
 
+/** A response body as the assertions read it (they check its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies are checked field by field by the assertions
+type Json = Record<string, any>;
+const asJson = (value: unknown) => value as Json;
+
 const TOKEN = 'a-long-enough-test-token';
 
 const CONFIG = `
@@ -63,7 +68,7 @@ describe('POST /events', () => {
     const { post, store } = await setup();
     const res = await post('/events', guardDuty({}));
     expect(res.status).toBe(202);
-    const body = await res.json();
+    const body = await res.json().then(asJson);
     expect(body.accepted).toBe(1);
     expect(body.events[0]).toMatchObject({ matched: ['gd'], notifications: 1, silenced: false });
     expect(await store.listDeliveries({ state: 'pending' })).toHaveLength(1);
@@ -79,7 +84,7 @@ describe('POST /events', () => {
       sample('securityhub/asr--fsbp_EC2.1--CRITICAL_FAILED_NEW.json'),
     ]);
     expect(arr.status).toBe(202);
-    expect((await arr.json()).accepted).toBe(2);
+    expect((await arr.json().then(asJson)).accepted).toBe(2);
     const gd = guardDuty({ id: 'b' });
     const put = await post('/events', {
       Entries: [
@@ -101,7 +106,7 @@ describe('POST /events', () => {
     await post('/events', guardDuty({}));
     const again = await post('/events', guardDuty({}));
     expect(again.status).toBe(202);
-    expect((await again.json()).events[0].notifications).toBe(0);
+    expect((await again.json().then(asJson)).events[0].notifications).toBe(0);
     expect(await store.listDeliveries({})).toHaveLength(1);
   });
 
@@ -115,7 +120,7 @@ describe('POST /events', () => {
     const { post, store, metrics } = await setup();
     const res = await post('/events', body);
     expect(res.status).toBe(status);
-    const json = await res.json();
+    const json = await res.json().then(asJson);
     expect(json.reason).toBe(reason);
     expect(typeof json.error).toBe('string');
     const [rejected] = await store.listEvents({ status: 'rejected' });
@@ -129,7 +134,7 @@ describe('POST /events', () => {
     const { post, store } = await setup();
     const res = await post('/events', [guardDuty({}), { nope: true }]);
     expect(res.status).toBe(422);
-    expect((await res.json()).error).toMatch(/^event \[1\]: /);
+    expect((await res.json().then(asJson)).error).toMatch(/^event \[1\]: /);
     expect(await store.listDeliveries({})).toEqual([]);
   });
 
@@ -138,7 +143,7 @@ describe('POST /events', () => {
     const big = JSON.stringify({ ...guardDuty({}), padding: 'x'.repeat(MAX_BODY_BYTES) });
     const res = await post('/events', big);
     expect(res.status).toBe(413);
-    expect((await res.json()).reason).toBe('too-large');
+    expect((await res.json().then(asJson)).reason).toBe('too-large');
     expect((await store.listEvents({ status: 'rejected' }))[0]?.reason).toMatch(
       /over the limit of 262144 bytes/,
     );
@@ -170,7 +175,7 @@ describe('bearer token', () => {
     expect((await app.request('/healthz')).status).toBe(200);
     const none = await app.request('/events', { method: 'POST', body: JSON.stringify(guardDuty({})) });
     expect(none.status).toBe(401);
-    expect((await none.json()).reason).toBe('unauthorized');
+    expect((await none.json().then(asJson)).reason).toBe('unauthorized');
     const wrong = await app.request('/api/deliveries', { headers: { Authorization: `Bearer ${TOKEN}x` } });
     expect(wrong.status).toBe(401);
     expect((await app.request('/metrics')).status).toBe(401);
@@ -193,7 +198,7 @@ describe('operator API', () => {
       reason: 'r',
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/^pattern: Event pattern is not valid/);
+    expect((await bad.json().then(asJson)).error).toMatch(/^pattern: Event pattern is not valid/);
     const created = await post('/api/silences', {
       pattern: { account: ['884003976652'] },
       until: '2027-01-01T00:00:00Z',
@@ -201,10 +206,10 @@ describe('operator API', () => {
       author: 'ana',
     });
     expect(created.status).toBe(201);
-    const { id } = await created.json();
-    const list = await (await get('/api/silences')).json();
+    const { id } = await created.json().then(asJson);
+    const list = await (await get('/api/silences')).json().then(asJson);
     expect(list.silences.map((s: { id: string; active: boolean }) => [s.id, s.active])).toEqual([[id, true]]);
-    const routed = await (await post('/events', guardDuty({}))).json();
+    const routed = await (await post('/events', guardDuty({}))).json().then(asJson);
     expect(routed.events[0]).toMatchObject({ silenced: true, notifications: 0 });
     expect((await app.request(`/api/silences/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
     expect((await app.request(`/api/silences/${id}`, { method: 'DELETE', headers: auth })).status).toBe(404);
@@ -215,7 +220,7 @@ describe('operator API', () => {
     await post('/events', guardDuty({}));
     const [d] = await store.claimDeliveries(clock.now().toISOString(), 1, 1000);
     await store.recordOutcome(d!.id, { kind: 'dead', at: clock.now().toISOString(), error: 'HTTP 400' });
-    const dead = await (await get('/api/deliveries?state=dead')).json();
+    const dead = await (await get('/api/deliveries?state=dead')).json().then(asJson);
     expect(dead.deliveries).toMatchObject([{ id: d!.id, state: 'dead', lastError: 'HTTP 400', kind: 'new' }]);
     expect((await get('/api/deliveries?state=bogus')).status).toBe(400);
     expect((await post(`/api/deliveries/${d!.id}/retry`, '')).status).toBe(200);
@@ -226,7 +231,7 @@ describe('operator API', () => {
   it('lists rejected events', async () => {
     const { post, get } = await setup();
     await post('/events', 'nope');
-    const { events } = await (await get('/api/events?status=rejected')).json();
+    const { events } = await (await get('/api/events?status=rejected')).json().then(asJson);
     expect(events).toHaveLength(1);
     expect(events[0].status).toBe('rejected');
   });
