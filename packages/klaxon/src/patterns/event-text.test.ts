@@ -109,6 +109,23 @@ describe('scanEventText', () => {
     expect(fields.get('b')?.map((l) => l.value)).toEqual([3]);
   });
 
+  it('finds wanted keys however they are written, and keys that need escapes', () => {
+    // Keys are compared with the raw text first; escaped spellings must still be recognised.
+    const fields = scan(
+      '{"\\u0061": 1, "ab": 2, "a\\"b": 3, "c\\\\": 4, "\\u0062": {"c": 5}}',
+      new Set(['a', 'a"b', 'c\\', 'b', 'b.c']),
+    );
+    expect(fields.get('a')?.map((l) => l.value)).toEqual([1]);
+    expect(fields.get('a"b')?.map((l) => l.value)).toEqual([3]);
+    expect(fields.get('c\\')?.map((l) => l.value)).toEqual([4]);
+    expect(fields.get('b.c')?.map((l) => l.value)).toEqual([5]);
+    expect(fields.has('ab')).toBe(false);
+    // Only plain wanted keys: the in-place comparison path, with an escaped spelling of one.
+    const plainOnly = scan('{"ab": 0, "\\u0061": 1, "b": {"\\u0063": 2}}', new Set(['a', 'b', 'b.c']));
+    expect(plainOnly.get('a')?.map((l) => l.value)).toEqual([1]);
+    expect(plainOnly.get('b.c')?.map((l) => l.value)).toEqual([2]);
+  });
+
   it('skips unwanted parts but still validates them', () => {
     expect(scan('{"a": "x", "z": {"deep": [1, 2, {"q": "\\u00e9"}]}}', new Set(['a'])).size).toBe(1);
     expect(() => scan('{"a": "x", "z": [1, 2,]}', new Set(['a']))).toThrow(EventTextError);

@@ -10,6 +10,14 @@ import type { Leaf } from './operators.js';
 export interface WantedNode {
   readonly path: string;
   readonly children: Map<string, WantedNode>;
+  /**
+   * The children's keys and nodes side by side (filled once the tree is built): an event key is
+   * compared in place against these, so no key string is cut out of the text per event.
+   */
+  readonly keys: string[];
+  readonly nodes: WantedNode[];
+  /** Few keys, none holding a character JSON must escape: keys are compared with the raw text. */
+  plainKeys: boolean;
   /** Read only on demand: the first pass validates and skips the value and notes where it is. */
   readonly deferred: boolean;
 }
@@ -35,12 +43,27 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     }
   }
   const deferredPaths = new Set<string>();
-  const root: WantedTree = { path: '', children: new Map(), deferred: false, deferredPaths };
+  const root: WantedTree = {
+    path: '',
+    children: new Map(),
+    keys: [],
+    nodes: [],
+    plainKeys: true,
+    deferred: false,
+    deferredPaths,
+  };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
     let n = nodes.get(path);
     if (n === undefined) {
-      n = { path, children: new Map(), deferred: needed !== undefined && !needed.has(path) };
+      n = {
+        path,
+        children: new Map(),
+        keys: [],
+        nodes: [],
+        plainKeys: true,
+        deferred: needed !== undefined && !needed.has(path),
+      };
       if (n.deferred) deferredPaths.add(path);
       nodes.set(path, n);
     }
@@ -54,6 +77,15 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
       if (paths.has(parent)) node(parent).children.set(path.slice(dot + 1), target);
     }
   }
+  for (const n of [root, ...nodes.values()]) {
+    for (const [key, child] of n.children) {
+      n.keys.push(key);
+      n.nodes.push(child);
+      if (/["\\\u0000-\u001f]/.test(key)) n.plainKeys = false;
+    }
+    // Past a few keys, one hash lookup beats trying each key in turn.
+    if (n.keys.length > 16) n.plainKeys = false;
+  }
   return root;
 }
 
@@ -62,6 +94,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
 const NUM = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 const WS = '[ \\t\\n\\r]*';
 const NUMBER_RE = new RegExp(NUM, 'y');
+const PLAIN_STRING_RE = /"[^"\\\u0000-\u001f]*"/y;
 const STRING_RE = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 // Arrays of numbers nested up to four deep (GeoJSON coordinates, matrices) in one match: each level
 // is a list of numbers or of the level below. The first character decides between the two, so the
@@ -241,22 +274,7 @@ class Scanner {
         return;
       default: {
         const start = this.i;
-        if (this.resolving) {
-          // Second pass: the text was validated by the first, so the number's end is all we need.
-          const s = this.s;
-          let i = start;
-          for (
-            let d = s.charCodeAt(i);
-            (d >= 48 && d <= 57) || d === 46 || d === 45 || d === 43 || (d | 32) === 101;
-          ) {
-            d = s.charCodeAt(++i);
-          }
-          this.i = i;
-        } else {
-          NUMBER_RE.lastIndex = start;
-          if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
-          else this.number();
-        }
+        this.skipNumber();
         this.add(path, Number(this.s.slice(start, this.i)), position);
       }
     }
@@ -268,17 +286,17 @@ class Scanner {
       this.i++;
       return;
     }
-    let seen: string[] | undefined;
+    // Distinct keys of one object lead to distinct nodes, so a repeated node is a repeated key.
+    let seen: WantedNode[] | undefined;
     for (;;) {
       if (this.ws() !== 34) this.fail('Expected double-quoted property name');
-      const key = this.string();
+      const child = this.key(node);
       if (this.ws() !== 58) this.fail("Expected ':' after property name");
       this.i++;
-      const child = node.children.get(key);
       if (child !== undefined) {
         seen ??= [];
-        if (seen.includes(key)) throw DUPLICATE_KEY;
-        seen.push(key);
+        if (seen.includes(child)) throw DUPLICATE_KEY;
+        seen.push(child);
         this.value(child, position);
       } else {
         this.skipValue();
@@ -290,6 +308,33 @@ class Scanner {
       this.i--;
       this.fail("Expected ',' or '}' after property value");
     }
+  }
+
+  /**
+   * Reads the property name at `this.i` (a `"`) and returns the child of `node` it leads to, if any.
+   * The wanted keys are tried in place against the text (a key written with escapes, or a wanted
+   * key with characters that need them, goes through decoding), so no key string is cut out of the
+   * text per event.
+   */
+  private key(node: WantedNode): WantedNode | undefined {
+    if (!node.plainKeys) return node.children.get(this.string());
+    const s = this.s;
+    const start = this.i + 1;
+    const keys = node.keys;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
+      if (s.charCodeAt(start + key.length) === 34 && s.startsWith(key, start)) {
+        this.i = start + key.length + 1;
+        return node.nodes[k];
+      }
+    }
+    // Not a wanted key unless it is written with escapes, which are decoded to be sure.
+    PLAIN_STRING_RE.lastIndex = this.i;
+    if (PLAIN_STRING_RE.test(s)) {
+      this.i = PLAIN_STRING_RE.lastIndex;
+      return undefined;
+    }
+    return node.children.get(this.string());
   }
 
   /** Validates and passes over a value nobody looks at. */
@@ -350,10 +395,14 @@ class Scanner {
         this.literal('null');
         return;
       default:
-        NUMBER_RE.lastIndex = this.i;
-        if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
-        else this.number();
+        this.skipNumber();
     }
+  }
+
+  private skipNumber(): void {
+    NUMBER_RE.lastIndex = this.i;
+    if (NUMBER_RE.test(this.s)) this.i = NUMBER_RE.lastIndex;
+    else this.number();
   }
 
   private literal(word: string): void {

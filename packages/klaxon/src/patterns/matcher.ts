@@ -68,6 +68,8 @@ interface Rule {
   readonly name: string;
   readonly order: number;
   branches: BranchState[];
+  /** The event counter when the rule last matched: a per-event "already matched" flag without a Set. */
+  matched: number;
 }
 
 /** Per-branch bookkeeping; the per-event part is reset lazily by comparing `stamp` with the event counter. */
@@ -262,7 +264,7 @@ export class PatternMatcher {
     const compiled = pattern instanceof CompiledPattern ? pattern : compilePattern(pattern, this.options);
     const existing = this.rules.get(name);
     if (existing !== undefined) this.unindex(existing);
-    const rule: Rule = existing ?? { name, order: this.order++, branches: [] };
+    const rule: Rule = existing ?? { name, order: this.order++, branches: [], matched: -1 };
     rule.branches = compiled.branches.map((branch) => this.index(rule, branch));
     this.rules.set(name, rule);
   }
@@ -451,15 +453,25 @@ export class PatternMatcher {
         lists.length = 0;
       }
     }
-    const matched = new Set<Rule>();
+    const matched: Rule[] = [];
     for (const state of candidates) {
-      if (!matched.has(state.rule) && (state.sure || verify(state.branch, leaves))) matched.add(state.rule);
+      const rule = state.rule;
+      if (rule.matched !== stamp && (state.sure || verify(state.branch, leaves))) {
+        rule.matched = stamp;
+        matched.push(rule);
+      }
     }
     for (const state of this.alwaysCandidates) {
-      if (!matched.has(state.rule) && verify(state.branch, leaves)) matched.add(state.rule);
+      const rule = state.rule;
+      if (rule.matched !== stamp && verify(state.branch, leaves)) {
+        rule.matched = stamp;
+        matched.push(rule);
+      }
     }
-    if (matched.size === 0) return [];
-    return [...matched].sort((a, b) => a.order - b.order).map((r) => r.name);
+    if (matched.length > 1) matched.sort(byOrder);
+    const names: string[] = new Array(matched.length);
+    for (let i = 0; i < matched.length; i++) names[i] = (matched[i] as Rule).name;
+    return names;
   }
 
   private readonly scratch: Hit[][] = [];
@@ -481,6 +493,8 @@ export class PatternMatcher {
     return this.wantedTreeCache;
   }
 }
+
+const byOrder = (a: Rule, b: Rule): number => a.order - b.order;
 
 // Completes a candidate: finds, for every condition, the leaves at its path that pass it (the
 // index only said that some leaf hit each indexed condition), then runs the array-consistency
