@@ -132,6 +132,7 @@ export function scanEventText(
   let fallback = false;
   return {
     fields,
+    deferred: wanted.deferredPaths,
     at(path) {
       if (!fallback && wanted.deferredPaths.has(path)) {
         try {
@@ -150,12 +151,16 @@ export function scanEventText(
 /** An event's leaves by path; `fields` holds those read eagerly, `at` reads deferred parts as needed. */
 export interface EventLeaves {
   readonly fields: EventFields;
+  /** Paths read only through `at`, on demand (costly: a second pass over part of the text). */
+  readonly deferred: ReadonlySet<string>;
   at(path: string): EventField[] | undefined;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Wraps fully read fields. */
 export function leavesOf(fields: EventFields): EventLeaves {
-  return { fields, at: (path) => fields.get(path) };
+  return { fields, deferred: NONE, at: (path) => fields.get(path) };
 }
 
 const DUPLICATE_KEY = Symbol('duplicate key');

@@ -500,23 +500,27 @@ const byOrder = (a: Rule, b: Rule): number => a.order - b.order;
 // index only said that some leaf hit each indexed condition), then runs the array-consistency
 // search over them. Same search as evaluate.ts; kept separate so the reference stays plain.
 function verify(branch: Branch, event: EventLeaves): boolean {
-  // Common case first, without allocating: no exists:false and no arrays above the leaves
-  // involved, so the branch holds when every condition has a passing leaf.
-  let simple = true;
-  for (const condition of branch) {
-    if (condition.absent) {
-      simple = false;
-      break;
+  // Necessary, and without allocating: every required condition has a passing leaf. Conditions on
+  // paths already read go first, so a deferred part of the event (a polygon's coordinates) is read
+  // only for branches that pass all the others.
+  let constrained = 0;
+  let absent = false;
+  for (let pass = 0; pass < 2; pass++) {
+    for (const condition of branch) {
+      if (condition.absent) {
+        absent = true;
+        continue;
+      }
+      if (event.deferred.has(condition.path) !== (pass === 1)) continue;
+      const leaf = firstPassing(condition.tests, event.at(condition.path));
+      if (leaf === undefined) return false;
+      if (leaf.position !== null) constrained++;
     }
-    let found = false;
-    for (const leaf of event.at(condition.path) ?? []) {
-      if (leaf.position !== null) simple = false;
-      if (!found && passes(condition.tests, leaf.value)) found = true;
-    }
-    if (!found) return false;
-    if (!simple) break;
   }
-  if (simple) return true;
+  // Array consistency can only fail between two conditions whose leaves sit in arrays (a leaf
+  // outside any array agrees with every other) or through an exists:false condition: otherwise
+  // the passing leaves found above, one per condition, already form a consistent match.
+  if (!absent && constrained <= 1) return true;
   const passing: EventField[][] = [];
   for (const condition of branch) {
     const leaves: EventField[] = [];
@@ -526,6 +530,12 @@ function verify(branch: Branch, event: EventLeaves): boolean {
     passing.push(leaves);
   }
   return search(branch, passing, 0, [], event);
+}
+
+function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefined): EventField | undefined {
+  if (leaves === undefined) return undefined;
+  for (const leaf of leaves) if (passes(tests, leaf.value)) return leaf;
+  return undefined;
 }
 
 function passes(tests: readonly ValueTest[], value: Leaf): boolean {
