@@ -12,6 +12,7 @@ import {
   type LogFn,
   type OutputBinding,
 } from '../deliver/index.js';
+import { nodeFetch } from '../deliver/node-fetch.js';
 import { outputTypes } from '../outputs/index.js';
 import type { Clock } from '../route/clock.js';
 import { Router } from '../route/router.js';
@@ -105,6 +106,7 @@ export function createDeliveryWorker(
     settings: config.settings.delivery,
     accountAliases: config.accounts,
     redact: options.redact,
+    fetch: nodeFetch,
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.observer === undefined ? {} : { observer: options.observer }),
     ...(options.pollInterval === undefined ? {} : { pollInterval: options.pollInterval }),
