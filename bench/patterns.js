@@ -24,6 +24,18 @@ const root = dirname(here);
 // per family on citylots2 on this machine class.
 const JAVA_LOW = 158_000;
 const JAVA_HIGH = 357_000;
+// Published figures of aws/event-ruler's own citylots2 benchmark (context, from other hardware; not
+// measured here): its complex-array family and its all-families mix are far slower than its other
+// families, which is why its PARTIAL_COMBO mix leaves the complex-array rules out.
+const EVENT_RULER_PUBLISHED = {
+  note: "Published figures of aws/event-ruler's citylots2 benchmark on other hardware, as quoted in the issue discussion: NOT measured here, for context only.",
+  otherFamiliesEventsPerSecond: '255,000-465,000',
+  complexArraysEventsPerSecond: '7,500-7,900',
+  comboAllFamiliesEventsPerSecond: 5_000,
+  partialCombo:
+    'PARTIAL_COMBO: a mix of every family except the complex-array rules, which dominate its cost',
+};
+const EVENT_RULER_COMPLEX_ARRAYS_HIGH = 7_900;
 
 const { values: args } = parseArgs({
   options: {
@@ -228,24 +240,25 @@ function compileFigures(rules) {
   return { rules: Object.keys(rules).length, medianMs: round(times[2]), heapMB: round(heapMB) };
 }
 
-// Diagnostic: the same 1,000 mixed rules without those on the polygon's coordinates, which are the
-// only ones that make the matcher read the ~60 coordinate numbers of an event. It separates the
-// cost of more rules from the cost of reading more of each event.
-const mixed1000 = families.find((f) => f.family === 'mixed-1000');
-let withoutCoordinates;
-if (mixed1000 !== undefined) {
+// The mixed sets again without the rules on the polygon's coordinates (the complex-array rules),
+// which are the only ones that make the matcher read the ~60 coordinate numbers of an event. This
+// separates the cost of more rules from the cost of reading more of each event, and is the mix
+// event-ruler's PARTIAL_COMBO measures.
+const withoutCoordinates = {};
+for (const mixed of families.filter((f) => f.family.startsWith('mixed-'))) {
   const rules = Object.fromEntries(
-    Object.entries(mixed1000.rules).filter(([, p]) => !JSON.stringify(p).includes('"coordinates"')),
+    Object.entries(mixed.rules).filter(([, p]) => !JSON.stringify(p).includes('"coordinates"')),
   );
-  log(`mixed-1000 without coordinate rules (${Object.keys(rules).length} rules) …`);
+  log(`${mixed.family} without coordinate rules (${Object.keys(rules).length} rules) …`);
   const k = klaxonRun(rules);
-  withoutCoordinates = {
+  withoutCoordinates[mixed.family] = {
     rules: Object.keys(rules).length,
     eventsPerSecond: k.eventsPerSecond,
     eventsPerCpuSecond: k.eventsPerCpuSecond,
     matchesPerEvent: k.matchesPerEvent,
   };
 }
+const mixed1000 = families.find((f) => f.family === 'mixed-1000');
 const compile1000 = mixed1000 === undefined ? undefined : compileFigures(mixed1000.rules);
 
 const fiveRule = results.filter((r) => r.rules === 5);
@@ -257,8 +270,24 @@ const median = (xs) => {
 // also counts the time other jobs held the CPU. Wall-clock figures are reported alongside.
 const rate = (r) => r.klaxon.eventsPerCpuSecond;
 const fiveMedian = median(fiveRule.map(rate));
-const m1000 = results.find((r) => r.family === 'mixed-1000');
-const m100 = results.find((r) => r.family === 'mixed-100');
+
+const complexArrays = results.find((r) => r.family === 'complex-arrays');
+const simpleFamilies = fiveRule.filter((r) => r.family !== 'complex-arrays');
+const half = Math.round(fiveMedian / 2);
+const mixedTarget = (family) => {
+  const all = results.find((r) => r.family === family);
+  const partial = withoutCoordinates[family];
+  if (all === undefined || partial === undefined) return undefined;
+  return {
+    allRules: { rules: all.rules, eventsPerCpuSecond: rate(all), met: rate(all) >= half },
+    withoutCoordinateRules: {
+      rules: partial.rules,
+      eventsPerCpuSecond: partial.eventsPerCpuSecond,
+      met: partial.eventsPerCpuSecond >= half,
+      matchesEventRulerPartialCombo: true,
+    },
+  };
+};
 
 const report = {
   command: `node bench/patterns.js ${process.argv.slice(2).join(' ')}`.trim(),
@@ -279,20 +308,42 @@ const report = {
           secondsPerFamily: Number(args['baseline-seconds']),
         },
   families: results,
-  mixed1000WithoutCoordinateRules: withoutCoordinates,
+  mixedWithoutCoordinateRules: withoutCoordinates,
   compile1000,
+  eventRulerPublished: EVENT_RULER_PUBLISHED,
   targets: {
-    javaEventRulerPerFamily: `${JAVA_LOW}-${JAVA_HIGH} events/s`,
-    measure: 'events per CPU-second (klaxon.eventsPerCpuSecond)',
-    familiesAtOrAbove158k: fiveRule.filter((r) => rate(r) >= JAVA_LOW).map((r) => r.family),
-    familiesBelow158k: fiveRule.filter((r) => rate(r) < JAVA_LOW).map((r) => r.family),
-    familiesAtOrAbove357k: fiveRule.filter((r) => rate(r) >= JAVA_HIGH).map((r) => r.family),
-    fiveRuleMedian: fiveMedian,
-    mixed100: m100 === undefined ? undefined : rate(m100),
-    mixed1000: m1000 === undefined ? undefined : rate(m1000),
-    mixed1000AtLeastHalfOfFiveRuleMedian: m1000 === undefined ? undefined : rate(m1000) >= fiveMedian / 2,
-    compile1000Under1s: compile1000 === undefined ? undefined : compile1000.medianMs < 1000,
-    compile1000Under50MB: compile1000 === undefined ? undefined : compile1000.heapMB < 50,
+    measure:
+      'events per CPU-second of this process (klaxon.eventsPerCpuSecond); wall-clock figures are beside them',
+    perFamily: {
+      rule: `each 5-rule family except complex-arrays >= ${JAVA_LOW} events/CPU-s (the issue's floor for event-ruler on this machine class; ${JAVA_HIGH} its top)`,
+      met: simpleFamilies.every((r) => rate(r) >= JAVA_LOW),
+      atOrAbove158k: simpleFamilies.filter((r) => rate(r) >= JAVA_LOW).map((r) => r.family),
+      below158k: simpleFamilies.filter((r) => rate(r) < JAVA_LOW).map((r) => r.family),
+      atOrAbove357k: simpleFamilies.filter((r) => rate(r) >= JAVA_HIGH).map((r) => r.family),
+    },
+    complexArrays:
+      complexArrays === undefined
+        ? undefined
+        : {
+            rule: `complex-arrays >= ${EVENT_RULER_COMPLEX_ARRAYS_HIGH} events/CPU-s, the top of event-ruler's published complex-arrays figure (other hardware)`,
+            eventsPerCpuSecond: rate(complexArrays),
+            met: rate(complexArrays) >= EVENT_RULER_COMPLEX_ARRAYS_HIGH,
+          },
+    mixed: {
+      rule: `each mixed set >= 50% of the median 5-rule family (${fiveMedian} / 2 = ${half} events/CPU-s); "withoutCoordinateRules" is the set matching event-ruler's PARTIAL_COMBO definition, "allRules" includes the complex-array (coordinate) rules as its COMBO does`,
+      fiveRuleMedian: fiveMedian,
+      'mixed-100': mixedTarget('mixed-100'),
+      'mixed-1000': mixedTarget('mixed-1000'),
+    },
+    compile1000:
+      compile1000 === undefined
+        ? undefined
+        : {
+            rule: '1,000 mixed rules compile in < 1 s and < 50 MB of heap',
+            met: compile1000.medianMs < 1000 && compile1000.heapMB < 50,
+            under1s: compile1000.medianMs < 1000,
+            under50MB: compile1000.heapMB < 50,
+          },
   },
 };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
