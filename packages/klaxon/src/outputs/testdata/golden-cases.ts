@@ -75,7 +75,7 @@ function notification(name: string, fields: Omit<Notification, 'id' | 'output' |
 
 function pick(all: { name: string; finding: Finding }[], suffix: string): Finding {
   const hit = all.find((x) => x.name.endsWith(suffix));
-  if (hit === undefined) throw new Error(`golden-cases: no sample named like ${fragment}`);
+  if (hit === undefined) throw new Error(`golden-cases: no sample named like ${suffix}`);
   return hit.finding;
 }
 
