@@ -25,6 +25,11 @@ export interface WantedNode {
 /** The root of the tree, with the set of deferred paths. */
 export interface WantedTree extends WantedNode {
   readonly deferredPaths: ReadonlySet<string>;
+  /**
+   * For each deferred path, in how many events it had to be read after all: deferring pays only
+   * when most events never need the path, so the matcher reads often-needed ones eagerly instead.
+   */
+  readonly resolved: Map<string, number>;
 }
 
 /**
@@ -51,6 +56,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     plainKeys: true,
     deferred: false,
     deferredPaths,
+    resolved: new Map(),
   };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
@@ -136,7 +142,7 @@ export function scanEventText(
     at(path) {
       if (!fallback && wanted.deferredPaths.has(path)) {
         try {
-          scanner.resolveDeferred(path);
+          if (scanner.resolveDeferred(path)) wanted.resolved.set(path, (wanted.resolved.get(path) ?? 0) + 1);
         } catch (err) {
           if (err !== DUPLICATE_KEY) throw err;
           fallback = true;
@@ -192,9 +198,10 @@ class Scanner {
     return this.deferred.length > 0;
   }
 
-  /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves. */
-  resolveDeferred(path: string): void {
+  /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves; false when none was left. */
+  resolveDeferred(path: string): boolean {
     this.resolving = true;
+    let read = false;
     for (let k = 0; k < this.deferred.length; k++) {
       const span = this.deferred[k];
       if (span === undefined) continue;
@@ -203,7 +210,9 @@ class Scanner {
       this.deferred[k] = undefined;
       this.i = span.start;
       this.value(span.node, span.position);
+      read = true;
     }
+    return read;
   }
 
   private fail(message: string): never {

@@ -368,6 +368,8 @@ export class PatternMatcher {
   private changed(): void {
     this.wantedCache = undefined;
     this.wantedTreeCache = undefined;
+    this.hotPaths.clear();
+    this.scanned = 0;
   }
 
   /** The index of a path, created (and its prefixes counted as used) when `use` is set. */
@@ -426,10 +428,14 @@ export class PatternMatcher {
   match(event: unknown): string[] {
     if (this.rules.size === 0) return [];
     const wanted = this.wantedPaths();
-    const leaves =
-      typeof event === 'string'
-        ? scanEventText(event, this.wantedTreeCache ?? this.buildTree(wanted), wanted)
-        : leavesOf(flattenEvent(event, wanted));
+    let leaves: EventLeaves;
+    if (typeof event === 'string') {
+      const tree = this.wantedTreeCache ?? this.buildTree(wanted);
+      leaves = scanEventText(event, tree, wanted);
+      if (++this.scanned === REVIEW_EVERY) this.review(tree);
+    } else {
+      leaves = leavesOf(flattenEvent(event, wanted));
+    }
     const stamp = ++this.stamp;
     const candidates: BranchState[] = [];
     const lists = this.scratch;
@@ -475,6 +481,10 @@ export class PatternMatcher {
   }
 
   private readonly scratch: Hit[][] = [];
+  /** Deferred paths most events turned out to need: read eagerly (see `review`). */
+  private readonly hotPaths = new Set<string>();
+  /** Events read from text since the last review. */
+  private scanned = 0;
   private wantedCache: ReadonlySet<string> | undefined;
   private wantedTreeCache: WantedTree | undefined;
 
@@ -484,15 +494,37 @@ export class PatternMatcher {
     return this.wantedCache;
   }
 
+  /**
+   * Every REVIEW_EVERY events read from text: a deferred path that most of them needed after all is
+   * read eagerly from then on (a second pass over it costs more than reading it at once), until
+   * the rule set changes. Only what is read when changes, never the answers.
+   */
+  private review(tree: WantedTree): void {
+    this.scanned = 0;
+    let grown = false;
+    for (const [path, events] of tree.resolved) {
+      if (events * 4 > REVIEW_EVERY * 3 && !this.hotPaths.has(path)) {
+        this.hotPaths.add(path);
+        grown = true;
+      }
+    }
+    tree.resolved.clear();
+    if (grown) this.wantedTreeCache = undefined;
+  }
+
   private buildTree(paths: ReadonlySet<string>): WantedTree {
     // Paths the counting pass reads are read at once; the rest only when a candidate needs them.
     const eager = new Set<string>();
     for (const [path, index] of this.paths) if (index.postings > 0) eager.add(path);
     for (const state of this.alwaysCandidates) for (const c of state.branch) eager.add(c.path);
+    for (const path of this.hotPaths) eager.add(path);
     this.wantedTreeCache = wantedTree(paths, eager);
     return this.wantedTreeCache;
   }
 }
+
+/** How many events from text between two looks at which deferred paths were needed. */
+const REVIEW_EVERY = 4096;
 
 const byOrder = (a: Rule, b: Rule): number => a.order - b.order;
 

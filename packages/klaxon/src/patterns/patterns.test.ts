@@ -301,3 +301,46 @@ describe('PatternMatcher', () => {
     expect(m.match({ a: { c: 1 }, z: { deep: [1, 2, 3] } })).toEqual(['r']);
   });
 });
+
+describe('PatternMatcher over many events', () => {
+  it('keeps the reference answers while it changes which paths it reads eagerly', () => {
+    // geo.x and pts have no indexed condition, so they start deferred; most events need geo.x, so
+    // after a review (every 4,096 events) the matcher reads it eagerly. A rule change mid-way resets that.
+    const patterns: Record<string, unknown> = {
+      x: { type: ['Polygon'], geo: { x: [{ numeric: ['>', 0] }] } },
+      pts: { type: ['Polygon'], tags: [{ prefix: 'a' }], pts: [{ numeric: ['<', 2] }] },
+      nested: { type: ['Polygon'], items: { id: ['k1'], n: [{ numeric: ['>=', 3] }] } },
+      absent: { type: ['Line'], geo: { y: [{ exists: false }] } },
+    };
+    const matcher = new PatternMatcher();
+    for (const [name, pattern] of Object.entries(patterns)) matcher.add(name, pattern);
+    const compiled = Object.fromEntries(Object.entries(patterns).map(([k, p]) => [k, compilePattern(p)]));
+    let disagreements = 0;
+    let matched = 0;
+    for (let i = 0; i < 10_000; i++) {
+      if (i === 6_000) {
+        patterns.x = { type: ['Polygon'], geo: { x: [{ numeric: ['<', 0] }] } };
+        compiled.x = compilePattern(patterns.x);
+        matcher.add('x', patterns.x);
+      }
+      const event = JSON.stringify({
+        type: i % 10 === 0 ? 'Line' : 'Polygon',
+        geo: i % 13 === 0 ? { y: 1 } : { x: (i % 7) - 3 },
+        tags: [i % 3 === 0 ? 'abc' : 'xyz'],
+        pts: [i % 9, i % 11],
+        items: [
+          { id: 'k1', n: i % 5 },
+          { id: 'k2', n: 9 },
+        ],
+      });
+      const expected = Object.keys(compiled).filter((name) =>
+        matchesPattern(compiled[name] as ReturnType<typeof compilePattern>, event),
+      );
+      const got = matcher.match(event);
+      matched += got.length;
+      if (got.join() !== expected.join()) disagreements++;
+    }
+    expect(disagreements).toBe(0);
+    expect(matched).toBeGreaterThan(5_000);
+  });
+});
