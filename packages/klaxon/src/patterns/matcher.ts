@@ -441,9 +441,11 @@ export class PatternMatcher {
     const lists = this.scratch;
     for (const [path, atPath] of leaves.fields) {
       const index = this.paths.get(path);
-      if (index === undefined) continue;
+      // A path read only for verification (no operand posted there) has nothing to look up.
+      if (index === undefined || index.postings === 0) continue;
       for (const leaf of atPath) {
         index.collect(leaf.value, lists);
+        if (lists.length === 0) continue;
         for (const hits of lists) {
           for (const { state } of hits) {
             if (state.stamp !== stamp) {
@@ -456,6 +458,7 @@ export class PatternMatcher {
             if (leaf.position === null && state.branch.length === 1) state.sure = true;
           }
         }
+        // Only when needed: setting the length of an array is a call into the runtime.
         lists.length = 0;
       }
     }
