@@ -477,7 +477,8 @@ export class PatternMatcher {
         matched.push(rule);
       }
     }
-    if (matched.length > 1) matched.sort(byOrder);
+    // Often already in order (always-verified branches are kept in insertion order): check first.
+    if (!inOrder(matched)) matched.sort(byOrder);
     const names: string[] = new Array(matched.length);
     for (let i = 0; i < matched.length; i++) names[i] = (matched[i] as Rule).name;
     return names;
@@ -530,6 +531,12 @@ export class PatternMatcher {
 const REVIEW_EVERY = 4096;
 
 const byOrder = (a: Rule, b: Rule): number => a.order - b.order;
+
+function inOrder(rules: readonly Rule[]): boolean {
+  for (let i = 1; i < rules.length; i++)
+    if ((rules[i - 1] as Rule).order > (rules[i] as Rule).order) return false;
+  return true;
+}
 
 // Completes a candidate: finds, for every condition, the leaves at its path that pass it (the
 // index only said that some leaf hit each indexed condition), then runs the array-consistency
