@@ -477,8 +477,7 @@ export class PatternMatcher {
         matched.push(rule);
       }
     }
-    // Often already in order (always-verified branches are kept in insertion order): check first.
-    if (!inOrder(matched)) matched.sort(byOrder);
+    sortByOrder(matched);
     const names: string[] = new Array(matched.length);
     for (let i = 0; i < matched.length; i++) names[i] = (matched[i] as Rule).name;
     return names;
@@ -530,12 +529,21 @@ export class PatternMatcher {
 /** How many events from text between two looks at which deferred paths were needed. */
 const REVIEW_EVERY = 4096;
 
-const byOrder = (a: Rule, b: Rule): number => a.order - b.order;
-
-function inOrder(rules: readonly Rule[]): boolean {
-  for (let i = 1; i < rules.length; i++)
-    if ((rules[i - 1] as Rule).order > (rules[i] as Rule).order) return false;
-  return true;
+/**
+ * Sorts rules by the order they were added. An insertion sort: the list is short (the rules one
+ * event matches) and often already in order (always-verified branches are kept in insertion order),
+ * where Array.prototype.sort pays a call into the comparator per comparison.
+ */
+function sortByOrder(rules: Rule[]): void {
+  for (let i = 1; i < rules.length; i++) {
+    const rule = rules[i] as Rule;
+    let j = i - 1;
+    while (j >= 0 && (rules[j] as Rule).order > rule.order) {
+      rules[j + 1] = rules[j] as Rule;
+      j--;
+    }
+    rules[j + 1] = rule;
+  }
 }
 
 // Completes a candidate: finds, for every condition, the leaves at its path that pass it (the
@@ -547,13 +555,18 @@ function verify(branch: Branch, event: EventLeaves): boolean {
   // only for branches that pass all the others.
   let constrained = 0;
   let absent = false;
-  for (let pass = 0; pass < 2; pass++) {
+  const anyDeferred = event.deferred.size > 0;
+  let later = false;
+  for (let pass = 0; pass === 0 || (pass === 1 && later); pass++) {
     for (const condition of branch) {
       if (condition.absent) {
         absent = true;
         continue;
       }
-      if (event.deferred.has(condition.path) !== (pass === 1)) continue;
+      if (anyDeferred && event.deferred.has(condition.path) !== (pass === 1)) {
+        later = true;
+        continue;
+      }
       const leaf = firstPassing(condition.tests, event.at(condition.path));
       if (leaf === undefined) return false;
       if (leaf.position !== null) constrained++;
