@@ -1,5 +1,5 @@
-import type { Finding } from '../findings/finding.js';
 import { StoreError } from './errors.js';
+import { loadedFinding, loadedNotification, storedFinding, storedNotification } from './finding-codec.js';
 import type {
   ArchivedEvent,
   AuditRecord,
@@ -204,7 +204,7 @@ export function deliveryToRow(delivery: Delivery, path: string): DeliveryRow {
     output: text(delivery.output, `${path}.output`),
     rule: text(delivery.rule, `${path}.rule`),
     finding_key: text(delivery.findingKey, `${path}.findingKey`),
-    notification: jsonText(delivery.notification, `${path}.notification`),
+    notification: jsonText(storedNotification(delivery.notification), `${path}.notification`),
     state: oneOf(delivery.state, DELIVERY_STATES, `${path}.state`),
     attempts: delivery.attempts,
     next_attempt_at: delivery.nextAttemptAt,
@@ -226,7 +226,7 @@ export function deliveryFromRow(row: DeliveryRow): Delivery {
     output: row.output,
     rule: row.rule,
     findingKey: row.finding_key,
-    notification: JSON.parse(row.notification),
+    notification: loadedNotification(JSON.parse(row.notification)),
     state: row.state,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
@@ -408,7 +408,7 @@ export function groupFromRow(row: GroupRow, pending: readonly string[]): Group {
     key: row.key,
     rule: row.rule,
     labels: JSON.parse(row.labels),
-    pending: pending.map((finding) => JSON.parse(finding) as Finding),
+    pending: pending.map((finding) => loadedFinding(JSON.parse(finding))),
     flushAt: row.flush_at,
     ...(row.last_flushed_at === null ? {} : { lastFlushedAt: row.last_flushed_at }),
   };
@@ -440,7 +440,7 @@ export function commitRows(batch: CommitBatch): CommitRows {
           flush_ms: instantMs(add.flushAt, `${path}.flushAt`),
           last_flushed_at: null,
         },
-        finding: jsonText(add.finding, `${path}.finding`),
+        finding: jsonText(storedFinding(add.finding), `${path}.finding`),
       };
     }),
     audit: (batch.audit ?? []).map((record, i) => auditToRow(record, `audit[${i}]`)),

@@ -14,6 +14,7 @@ import ts from 'typescript';
 const SOURCES = [
   'errors.ts',
   'store/errors.ts',
+  'store/finding-codec.ts',
   'store/ports.ts',
   'store/rows.ts',
   'store/sqlite.ts',
