@@ -139,6 +139,7 @@ export function scanEventText(
   return {
     fields,
     deferred: wanted.deferredPaths,
+    pending: (path) => (fallback ? 0 : scanner.pending(path)),
     at(path) {
       if (!fallback && wanted.deferredPaths.has(path)) {
         try {
@@ -160,16 +161,23 @@ export interface EventLeaves {
   /** Paths read only through `at`, on demand (costly: a second pass over part of the text). */
   readonly deferred: ReadonlySet<string>;
   at(path: string): EventField[] | undefined;
+  /** How many characters of text `at(path)` would still have to read (0 once read). */
+  pending(path: string): number;
 }
 
 const NONE: ReadonlySet<string> = new Set();
 
 /** Wraps fully read fields. */
 export function leavesOf(fields: EventFields): EventLeaves {
-  return { fields, deferred: NONE, at: (path) => fields.get(path) };
+  return { fields, deferred: NONE, at: (path) => fields.get(path), pending: () => 0 };
 }
 
 const DUPLICATE_KEY = Symbol('duplicate key');
+
+/** Is `path` the dotted path `at` or under it? */
+function within(path: string, at: string): boolean {
+  return path.startsWith(at) && (path.length === at.length || path.charCodeAt(at.length) === 46);
+}
 
 class Scanner {
   private i = 0;
@@ -177,10 +185,12 @@ class Scanner {
   readonly fields: EventFields = new Map();
   /** Values skipped on the first pass (undefined once read). */
   private readonly deferred: (
-    | { node: WantedNode; start: number; position: ArrayPosition | null }
+    | { node: WantedNode; start: number; end: number; position: ArrayPosition | null }
     | undefined
   )[] = [];
   private resolving = false;
+  /** The path being resolved: deferred parts beside it stay deferred (see `value`). */
+  private target = '';
 
   constructor(
     private readonly s: string,
@@ -198,15 +208,25 @@ class Scanner {
     return this.deferred.length > 0;
   }
 
+  /** Characters of the deferred values not yet read that hold `path` or lie under it. */
+  pending(path: string): number {
+    let chars = 0;
+    for (const span of this.deferred) {
+      if (span !== undefined && (within(path, span.node.path) || within(span.node.path, path)))
+        chars += span.end - span.start;
+    }
+    return chars;
+  }
+
   /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves; false when none was left. */
   resolveDeferred(path: string): boolean {
     this.resolving = true;
+    this.target = path;
     let read = false;
     for (let k = 0; k < this.deferred.length; k++) {
       const span = this.deferred[k];
       if (span === undefined) continue;
-      const at = span.node.path;
-      if (at !== path && !(path.startsWith(at) && path.charCodeAt(at.length) === 46)) continue;
+      if (!within(path, span.node.path)) continue;
       this.deferred[k] = undefined;
       this.i = span.start;
       this.value(span.node, span.position);
@@ -244,9 +264,16 @@ class Scanner {
   /** A value whose path some pattern mentions (or an element of an array at such a path). */
   private value(node: WantedNode, position: ArrayPosition | null): void {
     const c = this.ws();
-    if (node.deferred && !this.resolving) {
-      this.deferred.push({ node, start: this.i, position });
+    // A deferred part is skipped and noted; on a second pass, parts on the way to the asked path
+    // (and all under it) are read, and the ones beside it are noted again, so asking for
+    // geometry.firstCoordinates.x does not turn geometry.coordinates into numbers.
+    if (
+      node.deferred &&
+      !(this.resolving && (within(this.target, node.path) || within(node.path, this.target)))
+    ) {
+      const start = this.i;
       this.skipValue();
+      this.deferred.push({ node, start, end: this.i, position });
       return;
     }
     const path = node.path;

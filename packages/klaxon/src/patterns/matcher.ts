@@ -526,6 +526,9 @@ export class PatternMatcher {
   }
 }
 
+/** Characters of deferred text above which a condition is verified after the smaller ones. */
+const SMALL_PART = 64;
+
 /** How many events from text between two looks at which deferred paths were needed. */
 const REVIEW_EVERY = 4096;
 
@@ -551,21 +554,31 @@ function sortByOrder(rules: Rule[]): void {
 // search over them. Same search as evaluate.ts; kept separate so the reference stays plain.
 function verify(branch: Branch, event: EventLeaves): boolean {
   // Necessary, and without allocating: every required condition has a passing leaf. Conditions on
-  // paths already read go first, so a deferred part of the event (a polygon's coordinates) is read
-  // only for branches that pass all the others.
+  // paths already read go first, then those on small deferred parts (a scalar), and last those on
+  // big ones, so a polygon's coordinates are read only for branches that pass all the others.
   let constrained = 0;
   let absent = false;
   const anyDeferred = event.deferred.size > 0;
   let later = false;
-  for (let pass = 0; pass === 0 || (pass === 1 && later); pass++) {
-    for (const condition of branch) {
+  let postponed = 0;
+  for (let pass = 0; pass === 0 || (pass === 1 && later) || (pass === 2 && postponed !== 0); pass++) {
+    for (let c = 0; c < branch.length; c++) {
+      const condition = branch[c] as Condition;
       if (condition.absent) {
         absent = true;
         continue;
       }
-      if (anyDeferred && event.deferred.has(condition.path) !== (pass === 1)) {
-        later = true;
-        continue;
+      if (pass === 2) {
+        if ((postponed & (1 << c)) === 0) continue;
+      } else {
+        if (anyDeferred && event.deferred.has(condition.path) !== (pass === 1)) {
+          later = true;
+          continue;
+        }
+        if (pass === 1 && c < 31 && event.pending(condition.path) > SMALL_PART) {
+          postponed |= 1 << c;
+          continue;
+        }
       }
       const leaf = firstPassing(condition.tests, event.at(condition.path));
       if (leaf === undefined) return false;
