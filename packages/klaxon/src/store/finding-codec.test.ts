@@ -53,6 +53,8 @@ describe('stored findings', () => {
     for (const d of [...deliveries, digest]) {
       const back = await store.getDelivery(d.id);
       expect(back?.notification).toEqual(JSON.parse(JSON.stringify(d.notification)));
+      // Same key order too: the webhook sends the event as JSON, and receivers may sign or diff it.
+      expect(JSON.stringify(back?.notification)).toBe(JSON.stringify(d.notification));
       // The one object again, as the parser made it.
       for (const f of back?.notification.findings ?? []) expect(f.event.detail).toBe(f.raw);
     }
