@@ -4,33 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { klaxon } from './testdata/run-cli.js';
 
 const testdata = fileURLToPath(new URL('../../config/testdata/', import.meta.url));
 const repo = fileURLToPath(new URL('../../../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'klaxon-check-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `klaxon <args>` in-process, capturing what it writes. */
-async function klaxon(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('klaxon check-config', () => {
   it('exits 0 and counts rules, outputs and silences for a good file', async () => {

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { klaxon } from './testdata/run-cli.js';
 
 const conformance = (file: string) =>
   fileURLToPath(new URL(`../../../../../../shared/conformance/${file}`, import.meta.url));
@@ -22,27 +22,6 @@ const ACCEPTED_THOUGH_AWS_REJECTS = new Set(['content_wildcard_complex_EXC']);
 
 const dir = mkdtempSync(join(tmpdir(), 'klaxon-test-pattern-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `klaxon <args>` in-process, capturing what it writes. */
-async function klaxon(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('klaxon test-pattern --cases', () => {
   for (const [file, errorField] of [

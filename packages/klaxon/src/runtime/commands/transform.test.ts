@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { klaxon } from './testdata/run-cli.js';
 
 const casesFile = fileURLToPath(
   new URL('../../../../../../shared/conformance/input-transformer.aws.json', import.meta.url),
@@ -18,27 +18,6 @@ const recorded = JSON.parse(readFileSync(casesFile, 'utf8')) as Array<{
 
 const dir = mkdtempSync(join(tmpdir(), 'klaxon-transform-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `klaxon <args>` in-process, capturing what it writes. */
-async function klaxon(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('klaxon transform --cases', () => {
   it('prints one line per case that agrees with every AWS recording', async () => {
