@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { formatIssue } from '../../config/errors.js';
 import { ConfigError, type KlaxonConfig, loadConfig, parseConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon check-config [--resolve] FILE|-
 
@@ -20,17 +20,9 @@ problem and exits 1. Exits 2 when the file cannot be read or the arguments are w
 export const checkConfigCommand: Command = {
   summary: 'validate a configuration file; print each problem with its path',
   async run(args) {
-    let parsed: ReturnType<typeof parseFlags>;
-    try {
-      parsed = parseFlags(args);
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
+    const parsed = parseCommandFlags(args, { resolve: { type: 'boolean' } }, HELP, true);
+    if (parsed === 'help') return 0;
     const { values, positionals } = parsed;
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     if (positionals.length !== 1)
       throw new UsageError('expected exactly one configuration file (or -); see --help');
     const file = positionals[0] as string;
@@ -58,14 +50,6 @@ export const checkConfigCommand: Command = {
     return 0;
   },
 };
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: { resolve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-}
 
 async function readSource(file: string): Promise<string> {
   try {

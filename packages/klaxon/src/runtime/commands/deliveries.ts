@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { deliverySummary } from '../listing.js';
 import { openStore } from '../wiring.js';
 import type { Command } from './command.js';
 import { databasePath } from './database-path.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon deliveries [--db F | --config F] [--dead] [--limit N] [--retry ID]
 
@@ -20,16 +20,19 @@ output, rule, kind, attempts, nextAttemptAt, lastError…).
 export const deliveriesCommand: Command = {
   summary: 'list deliveries (--dead for dead letters) or retry one (--retry ID)',
   async run(args) {
-    let values: ReturnType<typeof parseFlags>['values'];
-    try {
-      ({ values } = parseFlags(args));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      {
+        db: { type: 'string' },
+        config: { type: 'string' },
+        dead: { type: 'boolean' },
+        retry: { type: 'string' },
+        limit: { type: 'string' },
+      },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     const limit = values.limit === undefined ? 100 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit: expected a positive whole number`);
@@ -52,19 +55,3 @@ export const deliveriesCommand: Command = {
     }
   },
 };
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      db: { type: 'string' },
-      config: { type: 'string' },
-      dead: { type: 'boolean' },
-      retry: { type: 'string' },
-      limit: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-}

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ConfigError, type KlaxonConfig, loadConfig, parseConfig, Redactor } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { FindingError } from '../../findings/index.js';
@@ -13,6 +12,7 @@ import type { Delivery } from '../../store/ports.js';
 import { createLogger } from '../log.js';
 import { createDeliveryWorker, createRouter, outputBindings, routeRules } from '../wiring.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 import { eventsFromText } from './send.js';
 
 const HELP = `usage: klaxon route --config F --event F|- [--dry-run]
@@ -46,16 +46,13 @@ function findingSummary(decision: Decision['findings'][number]) {
 export const routeCommand: Command = {
   summary: 'show which rules match an event and render what each output would receive',
   async run(args) {
-    let values: ReturnType<typeof parseFlags>['values'];
-    try {
-      ({ values } = parseFlags(args));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      { config: { type: 'string' }, event: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     if (values.config === undefined) throw new UsageError('--config F is required; see --help');
     if (values.event === undefined) throw new UsageError('--event F|- is required; see --help');
     const dryRun = values['dry-run'] === true;
@@ -180,18 +177,4 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      event: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
 }

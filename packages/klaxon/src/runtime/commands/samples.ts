@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { generateSamples, type SampleOptions } from '../../samples/index.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon samples [--source guardduty|securityhub] [--type T] [--seed N]
 
@@ -18,24 +18,6 @@ Exit codes: 0 printed, 2 bad usage or a --type with no sample.`;
 
 const SOURCES = ['guardduty', 'securityhub'] as const;
 
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        source: { type: 'string' },
-        type: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}; see --help`);
-  }
-}
-
 function parseSeed(value: string): number {
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--seed must be an integer, got '${value}'`);
@@ -47,11 +29,13 @@ function parseSeed(value: string): number {
 export const samplesCommand: Command = {
   summary: 'print sample GuardDuty and Security Hub events, one JSON line each',
   async run(args) {
-    const { values } = parseFlags(args);
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      { source: { type: 'string' }, type: { type: 'string' }, seed: { type: 'string' } },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     const options: SampleOptions = {};
     if (values.source !== undefined) {
       const source = SOURCES.find((s) => s === values.source);

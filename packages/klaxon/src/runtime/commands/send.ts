@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon send [--url U] FILE...|-
 
@@ -74,17 +74,9 @@ export function eventsUrl(base: string): string {
 export const sendCommand: Command = {
   summary: "post events (files, JSON lines or stdin) to a running 'klaxon serve'",
   async run(args) {
-    let parsed: ReturnType<typeof parseFlags>;
-    try {
-      parsed = parseFlags(args);
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
+    const parsed = parseCommandFlags(args, { url: { type: 'string' } }, HELP, true);
+    if (parsed === 'help') return 0;
     const { values, positionals } = parsed;
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     if (positionals.length === 0) throw new UsageError('expected FILE... or - (standard input); see --help');
     const url = eventsUrl(values.url ?? 'http://127.0.0.1:8787');
     const inputs: Input[] = [];
@@ -125,12 +117,3 @@ export const sendCommand: Command = {
     return refused > 0 ? 1 : 0;
   },
 };
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: true,
-  });
-}

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { builtinConfig, type KlaxonConfig, loadConfig, Redactor } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { startService } from '../service.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon serve [--config F] [--db F] [--port N] [--host H]
 
@@ -24,16 +24,18 @@ flight are answered and deliveries in flight finish before it exits.`;
 export const serveCommand: Command = {
   summary: 'run the local router: HTTP ingest, delivery worker, API and metrics',
   async run(args) {
-    let values: ReturnType<typeof parseFlags>['values'];
-    try {
-      ({ values } = parseFlags(args));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      {
+        config: { type: 'string' },
+        db: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+      },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     let config: KlaxonConfig = builtinConfig;
     let redactor = new Redactor();
     if (values.config !== undefined) ({ config, redactor } = await loadConfig(values.config));
@@ -66,18 +68,3 @@ export const serveCommand: Command = {
     return 0;
   },
 };
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      db: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-}

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../route/clock.js';
 import { RouteError } from '../../route/errors.js';
@@ -7,6 +6,7 @@ import { Router } from '../../route/router.js';
 import { openStore } from '../wiring.js';
 import type { Command } from './command.js';
 import { databasePath } from './database-path.js';
+import { parseCommandFlags } from './flags.js';
 
 const HELP = `usage: klaxon silences [--db F | --config F]
        klaxon silences add --pattern JSON --until T --reason R [--from T] [--author A] [--db F | --config F]
@@ -26,17 +26,22 @@ A running 'klaxon serve' on the same database picks changes up within 5 seconds.
 export const silencesCommand: Command = {
   summary: 'list silences, add one (add --pattern --until --reason) or remove one (rm ID)',
   async run(args) {
-    let parsed: ReturnType<typeof parseFlags>;
-    try {
-      parsed = parseFlags(args);
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}; see --help`);
-    }
+    const parsed = parseCommandFlags(
+      args,
+      {
+        db: { type: 'string' },
+        config: { type: 'string' },
+        pattern: { type: 'string' },
+        until: { type: 'string' },
+        from: { type: 'string' },
+        reason: { type: 'string' },
+        author: { type: 'string' },
+      },
+      HELP,
+      true,
+    );
+    if (parsed === 'help') return 0;
     const { values, positionals } = parsed;
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
     const [verb, ...rest] = positionals;
     if (verb !== undefined && verb !== 'add' && verb !== 'rm') {
       throw new UsageError(`unknown subcommand '${verb}': expected add or rm; see --help`);
@@ -102,21 +107,3 @@ export const silencesCommand: Command = {
     }
   },
 };
-
-function parseFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      db: { type: 'string' },
-      config: { type: 'string' },
-      pattern: { type: 'string' },
-      until: { type: 'string' },
-      from: { type: 'string' },
-      reason: { type: 'string' },
-      author: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-}

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import {
   compilePattern,
@@ -8,6 +7,7 @@ import {
   type PatternOptions,
 } from '../../patterns/index.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 import { readArg } from './read-arg.js';
 
 const HELP = `usage: klaxon test-pattern --event-pattern JSON|@F --event JSON|@F [--max-length N]
@@ -26,11 +26,18 @@ stderr and exits 2. --max-length sets the pattern size limit (default 2048, at m
 export const testPatternCommand: Command = {
   summary: 'test an EventBridge event pattern against an event',
   async run(args) {
-    const values = parseFlags(args);
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      {
+        'event-pattern': { type: 'string' },
+        event: { type: 'string' },
+        cases: { type: 'string' },
+        'max-length': { type: 'string' },
+      },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     const options = maxLengthOption(values['max-length']);
     if (values.cases !== undefined) {
       if (values['event-pattern'] !== undefined || values.event !== undefined) {
@@ -112,23 +119,4 @@ function maxLengthOption(value: string | undefined): PatternOptions {
     throw new UsageError(`--max-length: expected an integer from 1 to 4096, got ${JSON.stringify(value)}`);
   }
   return { maxLength: n };
-}
-
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'event-pattern': { type: 'string' },
-        event: { type: 'string' },
-        cases: { type: 'string' },
-        'max-length': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}; see --help`);
-  }
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { defaultContext, runTransformCase, type TransformCase } from '../../transform/conformance-cases.js';
 import {
@@ -8,6 +7,7 @@ import {
   validateTargetInput,
 } from '../../transform/index.js';
 import type { Command } from './command.js';
+import { parseCommandFlags } from './flags.js';
 import { readArg } from './read-arg.js';
 
 const HELP = `usage: klaxon transform --input-paths-map JSON|@F --input-template S|@F --event JSON|@F
@@ -31,11 +31,22 @@ the target but silently drops the event.`;
 export const transformCommand: Command = {
   summary: 'apply an EventBridge input transformer to an event; print the exact output',
   async run(args) {
-    const { values } = parseFlags(args);
-    if (values.help === true) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+    const parsed = parseCommandFlags(
+      args,
+      {
+        'input-paths-map': { type: 'string' },
+        'input-template': { type: 'string' },
+        'input-path': { type: 'string' },
+        event: { type: 'string' },
+        'rule-name': { type: 'string' },
+        'rule-arn': { type: 'string' },
+        'ingestion-time': { type: 'string' },
+        cases: { type: 'string' },
+      },
+      HELP,
+    );
+    if (parsed === 'help') return 0;
+    const { values } = parsed;
     if (values.cases !== undefined) {
       const others = Object.keys(values).filter((k) => k !== 'cases');
       if (others.length > 0) throw new UsageError(`--cases cannot be combined with --${others.join(', --')}`);
@@ -102,29 +113,6 @@ export function runCasesFile(path: string): string[] {
       outcome.outcome === 'rejected' ? `rejected: ${outcome.error}` : `not delivered: ${outcome.reason}`;
     return JSON.stringify({ name: tc.name, error });
   });
-}
-
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'input-paths-map': { type: 'string' },
-        'input-template': { type: 'string' },
-        'input-path': { type: 'string' },
-        event: { type: 'string' },
-        'rule-name': { type: 'string' },
-        'rule-arn': { type: 'string' },
-        'ingestion-time': { type: 'string' },
-        cases: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}; see --help`);
-  }
 }
 
 function parseJson(text: string, flag: string): unknown {
