@@ -27,9 +27,9 @@ import {
   worstSeverity,
 } from './render/finding-text.js';
 import {
-  actorText,
   cleanLine,
   DIGEST_LISTED,
+  findingFactList,
   MAX_DESCRIPTION,
   plainTextBody,
   subjectLine,
@@ -175,24 +175,6 @@ function page(title: string, colour: string, inner: string): string {
     '</td></tr></table></body></html>',
     '',
   ].join('\n');
-}
-
-function findingFactList(finding: Finding, ctx: RenderContext): Fact[] {
-  const f = findingFacts(finding, ctx.accountAliases);
-  const list = [
-    f.severity,
-    f.type,
-    f.account,
-    f.region,
-    f.resource,
-    f.firstSeen,
-    f.lastSeen,
-    f.count,
-    f.status,
-  ];
-  const actor = actorText(finding.actor);
-  if (actor !== undefined) list.push({ label: 'Actor', value: actor });
-  return list.filter((x): x is Fact => x !== undefined);
 }
 
 function findingHtml(

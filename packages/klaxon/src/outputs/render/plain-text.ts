@@ -128,7 +128,8 @@ function factLines(facts: readonly Fact[]): string[] {
   return lines;
 }
 
-function findingFactList(finding: Finding, ctx: RenderContext): Fact[] {
+/** The facts shown for one finding (severity, type, account… actor), in display order, absent ones dropped. */
+export function findingFactList(finding: Finding, ctx: RenderContext): Fact[] {
   const f = findingFacts(finding, ctx.accountAliases);
   const list = [
     f.severity,
