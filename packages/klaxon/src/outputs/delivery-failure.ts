@@ -5,6 +5,7 @@
  */
 import { Redactor } from '../config/redactor.js';
 import { DeliveryError } from './errors.js';
+import type { SendContext } from './output.js';
 
 /** Longest excerpt of a far side's error body quoted in a message: enough to diagnose, not a dump. */
 const BODY_EXCERPT = 300;
@@ -84,4 +85,25 @@ export function networkDeliveryError(
     retryable: true,
     cause,
   });
+}
+
+/**
+ * Sends one HTTP request for a delivery and returns the 2xx response; a request that got no answer
+ * and a non-2xx answer both become the `DeliveryError` above, named by `label`, secrets masked.
+ */
+export async function requestOrDeliveryError(
+  ctx: Pick<SendContext, 'fetch'>,
+  url: string,
+  init: RequestInit,
+  label: string,
+  secrets: readonly string[],
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, init);
+  } catch (error) {
+    throw networkDeliveryError(error, label, secrets);
+  }
+  if (!response.ok) throw await responseDeliveryError(response, label, secrets);
+  return response;
 }

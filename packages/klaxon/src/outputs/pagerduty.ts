@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Finding, SeverityLabel } from '../findings/finding.js';
 import type { Notification } from '../route/notification.js';
-import { networkDeliveryError, responseDeliveryError } from './delivery-failure.js';
+import { requestOrDeliveryError } from './delivery-failure.js';
 import { endpointUrl } from './endpoint-url.js';
 import { DeliveryError } from './errors.js';
 import type { OutputType, Payload, RenderContext } from './output.js';
@@ -233,9 +233,10 @@ async function send(
     routing_key: config.routingKey,
     ...(payload.body as Record<string, unknown>),
   });
-  let response: Response;
-  try {
-    response = await ctx.fetch(config.apiUrl ?? PAGERDUTY_EVENTS_URL, {
+  const response = await requestOrDeliveryError(
+    ctx,
+    config.apiUrl ?? PAGERDUTY_EVENTS_URL,
+    {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -244,11 +245,10 @@ async function send(
       },
       body,
       signal: ctx.signal,
-    });
-  } catch (error) {
-    throw networkDeliveryError(error, 'pagerduty', secrets);
-  }
-  if (!response.ok) throw await responseDeliveryError(response, 'pagerduty', secrets);
+    },
+    'pagerduty',
+    secrets,
+  );
   // 202 {"status":"success","dedup_key":…}: the dedup key is the alert's handle in PagerDuty.
   const answer = (await response.json().catch(() => undefined)) as { dedup_key?: unknown } | undefined;
   const dedup = answer?.dedup_key;

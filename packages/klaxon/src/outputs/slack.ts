@@ -11,12 +11,7 @@ import { z } from 'zod';
 import { Redactor } from '../config/redactor.js';
 import type { Finding } from '../findings/finding.js';
 import type { Notification } from '../route/notification.js';
-import {
-  networkDeliveryError,
-  parseRetryAfter,
-  redactedCause,
-  responseDeliveryError,
-} from './delivery-failure.js';
+import { parseRetryAfter, redactedCause, requestOrDeliveryError } from './delivery-failure.js';
 import { endpointUrl } from './endpoint-url.js';
 import { DeliveryError } from './errors.js';
 import type { OutputType, Payload, RenderContext, SendContext, SendResult } from './output.js';
@@ -425,19 +420,13 @@ export async function sendSlack(
     'idempotency-key': ctx.idempotencyKey,
   };
   if (config.token !== undefined) headers.authorization = `Bearer ${config.token}`;
-  let response: Response;
-  try {
-    response = await ctx.fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(payload.body),
-      signal: ctx.signal,
-      redirect: 'error',
-    });
-  } catch (error) {
-    throw networkDeliveryError(error, label, secrets);
-  }
-  if (!response.ok) throw await responseDeliveryError(response, label, secrets);
+  const response = await requestOrDeliveryError(
+    ctx,
+    url,
+    { method: 'POST', headers, body: JSON.stringify(payload.body), signal: ctx.signal, redirect: 'error' },
+    label,
+    secrets,
+  );
   if (webhook !== undefined) {
     await response.text().catch(() => '');
     return {};

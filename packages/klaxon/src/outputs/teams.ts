@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import type { Finding, SeverityLabel } from '../findings/finding.js';
 import type { Notification } from '../route/notification.js';
-import { networkDeliveryError, responseDeliveryError } from './delivery-failure.js';
+import { requestOrDeliveryError } from './delivery-failure.js';
 import { endpointUrl } from './endpoint-url.js';
 import type { OutputType, Payload, RenderContext, SendContext, SendResult } from './output.js';
 import {
@@ -357,19 +357,19 @@ export async function sendTeams(
 ): Promise<SendResult> {
   const secrets = teamsSecrets(config);
   const label = 'teams webhook';
-  let response: Response;
-  try {
-    response = await ctx.fetch(config.url, {
+  const response = await requestOrDeliveryError(
+    ctx,
+    config.url,
+    {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': ctx.idempotencyKey },
       body: JSON.stringify(payload.body),
       signal: ctx.signal,
       redirect: 'error',
-    });
-  } catch (error) {
-    throw networkDeliveryError(error, label, secrets);
-  }
-  if (!response.ok) throw await responseDeliveryError(response, label, secrets);
+    },
+    label,
+    secrets,
+  );
   await response.text().catch(() => '');
   return {};
 }

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Notification } from '../route/notification.js';
-import { networkDeliveryError, responseDeliveryError } from './delivery-failure.js';
+import { requestOrDeliveryError } from './delivery-failure.js';
 import type { OutputType, Payload, SendContext, SendResult } from './output.js';
 
 // A `${…}` secret reference is accepted as is; the resolved value is checked when sending.
@@ -117,13 +117,13 @@ async function sendWebhook(payload: Payload, config: WebhookConfig, ctx: SendCon
   if (payload.meta?.kind !== undefined) headers['X-Klaxon-Kind'] = payload.meta.kind;
   if (payload.meta?.rule !== undefined) headers['X-Klaxon-Rule'] = payload.meta.rule;
   if (config.secret !== undefined) headers['X-Klaxon-Signature'] = webhookSignature(config.secret, text);
-  let response: Response;
-  try {
-    response = await ctx.fetch(config.url, { method: 'POST', headers, body: text, signal: ctx.signal });
-  } catch (err) {
-    throw networkDeliveryError(err, 'webhook', secrets);
-  }
-  if (!response.ok) throw await responseDeliveryError(response, 'webhook', secrets);
+  const response = await requestOrDeliveryError(
+    ctx,
+    config.url,
+    { method: 'POST', headers, body: text, signal: ctx.signal },
+    'webhook',
+    secrets,
+  );
   // Drain the body so the keep-alive connection can be reused.
   await response.arrayBuffer().catch(() => undefined);
   return {};
