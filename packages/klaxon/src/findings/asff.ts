@@ -11,6 +11,7 @@
  */
 import { isRegion, parseArn } from './arn.js';
 import { consoleUrl } from './console-url.js';
+import { detailFindings } from './envelope.js';
 import { FindingError } from './errors.js';
 import type { Actor, EventEnvelope, Finding, ResourceSummary } from './finding.js';
 import {
@@ -20,7 +21,7 @@ import {
   isObject,
   type JsonObject,
   list,
-  numberValue,
+  positiveInteger,
   requireText,
   scalarText,
   text,
@@ -54,16 +55,9 @@ const PRODUCT_NAMES: ReadonlyMap<string, string> = new Map([
 
 /** Every ASFF finding of a `Security Hub Findings - Imported` or `- Custom Action` event. */
 export function parseAsff(event: EventEnvelope): Finding[] {
-  const findings = at(event, 'detail', 'findings');
-  if (!Array.isArray(findings) || findings.length === 0) {
-    throw new FindingError(
-      'detail.findings',
-      findings === undefined
-        ? 'required'
-        : `must be a non-empty array of ASFF findings, got ${describe(findings)}`,
-    );
-  }
-  return findings.map((finding, index) => parseOne(event, finding, `detail.findings[${index}]`));
+  return detailFindings(event, 'ASFF').map((finding, index) =>
+    parseOne(event, finding, `detail.findings[${index}]`),
+  );
 }
 
 function parseOne(event: EventEnvelope, finding: unknown, path: string): Finding {
@@ -88,7 +82,6 @@ function parseOne(event: EventEnvelope, finding: unknown, path: string): Finding
     normalizeTimestamp(at(finding, 'FirstObservedAt')) ?? normalizeTimestamp(at(finding, 'CreatedAt'));
   const lastSeen =
     normalizeTimestamp(at(finding, 'LastObservedAt')) ?? normalizeTimestamp(at(finding, 'UpdatedAt'));
-  const count = numberValue(at(productFields, 'aws/guardduty/service/count'));
   const workflowStatus = textAt(finding, 'Workflow', 'Status') ?? textAt(finding, 'WorkflowState');
   const recordState = textAt(finding, 'RecordState');
   const complianceStatus = textAt(finding, 'Compliance', 'Status');
@@ -108,7 +101,7 @@ function parseOne(event: EventEnvelope, finding: unknown, path: string): Finding
     ...(firstSeen === undefined ? {} : { firstSeen }),
     ...(lastSeen === undefined ? {} : { lastSeen }),
     // Only GuardDuty-in-ASFF says how often it saw the activity; other products: 1.
-    count: count !== undefined && Number.isInteger(count) && count > 0 ? count : 1,
+    count: positiveInteger(at(productFields, 'aws/guardduty/service/count')) ?? 1,
     ...(workflowStatus === undefined ? {} : { workflowStatus }),
     ...(recordState === undefined ? {} : { recordState }),
     ...(complianceStatus === undefined ? {} : { complianceStatus }),

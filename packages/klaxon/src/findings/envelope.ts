@@ -23,3 +23,20 @@ export function readEnvelope(event: unknown): EventEnvelope {
   }
   return event as EventEnvelope;
 }
+
+/**
+ * `detail.findings` of a Security Hub event (ASFF or OCSF): a non-empty array, or a FindingError
+ * naming `detail.findings`. Each element is checked by the format's own parser.
+ */
+export function detailFindings(event: EventEnvelope, format: 'ASFF' | 'OCSF'): readonly unknown[] {
+  const findings = at(event, 'detail', 'findings');
+  if (!Array.isArray(findings) || findings.length === 0) {
+    throw new FindingError(
+      'detail.findings',
+      findings === undefined
+        ? 'required'
+        : `must be a non-empty array of ${format} findings, got ${describe(findings)}`,
+    );
+  }
+  return findings;
+}

@@ -8,7 +8,7 @@ import { consoleUrl } from './console-url.js';
 import { FindingError } from './errors.js';
 import type { EventEnvelope, Finding } from './finding.js';
 import { guardDutyActor, guardDutyResources } from './guardduty-resources.js';
-import { at, booleanValue, describe, isObject, numberValue, requireText, textAt } from './json-reader.js';
+import { at, booleanValue, describe, isObject, positiveInteger, requireText, textAt } from './json-reader.js';
 import { guardDutySeverity } from './severity.js';
 import { normalizeTimestamp } from './timestamps.js';
 
@@ -31,7 +31,6 @@ export function parseGuardDuty(event: EventEnvelope): Finding {
   const partition = textAt(detail, 'partition') ?? parseArn(key)?.partition ?? 'aws';
   const service = at(detail, 'service');
   const archived = booleanValue(at(service, 'archived'));
-  const count = numberValue(at(service, 'count'));
   const actor = guardDutyActor(detail);
   const firstSeen =
     normalizeTimestamp(at(service, 'eventFirstSeen')) ?? normalizeTimestamp(at(detail, 'createdAt'));
@@ -51,7 +50,7 @@ export function parseGuardDuty(event: EventEnvelope): Finding {
     partition,
     ...(firstSeen === undefined ? {} : { firstSeen }),
     ...(lastSeen === undefined ? {} : { lastSeen }),
-    count: count !== undefined && Number.isInteger(count) && count > 0 ? count : 1,
+    count: positiveInteger(at(service, 'count')) ?? 1,
     ...(archived === undefined ? {} : { recordState: archived ? 'ARCHIVED' : 'ACTIVE' }),
     ...(link === undefined ? {} : { consoleUrl: link }),
     resources: guardDutyResources(detail),

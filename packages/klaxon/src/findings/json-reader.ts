@@ -57,6 +57,12 @@ export function numberValue(value: unknown): number | undefined {
   return undefined;
 }
 
+/** A whole number above zero (as numberValue reads it), else undefined: a count that means something. */
+export function positiveInteger(value: unknown): number | undefined {
+  const n = numberValue(value);
+  return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 /** `true`/`false` or their string spellings in any case (MozDef-era events carry `"True"`). */
 export function booleanValue(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;

@@ -5,6 +5,7 @@
  * the id is Unknown/Other).
  */
 import { isRegion, parseArn } from './arn.js';
+import { detailFindings } from './envelope.js';
 import { FindingError } from './errors.js';
 import type { Actor, EventEnvelope, Finding, ResourceSummary } from './finding.js';
 import {
@@ -15,6 +16,7 @@ import {
   type JsonObject,
   list,
   numberValue,
+  positiveInteger,
   scalarText,
   text,
   textAt,
@@ -41,16 +43,9 @@ const COMPLIANCE_BY_TEXT: ReadonlyMap<string, string> = new Map([
 
 /** Every OCSF finding of a `Findings Imported V2` event. */
 export function parseOcsf(event: EventEnvelope): Finding[] {
-  const findings = at(event, 'detail', 'findings');
-  if (!Array.isArray(findings) || findings.length === 0) {
-    throw new FindingError(
-      'detail.findings',
-      findings === undefined
-        ? 'required'
-        : `must be a non-empty array of OCSF findings, got ${describe(findings)}`,
-    );
-  }
-  return findings.map((finding, index) => parseOne(event, finding, `detail.findings[${index}]`));
+  return detailFindings(event, 'OCSF').map((finding, index) =>
+    parseOne(event, finding, `detail.findings[${index}]`),
+  );
 }
 
 function required(finding: JsonObject, path: string, ...keys: string[]): string {
@@ -103,7 +98,6 @@ function parseOne(event: EventEnvelope, finding: unknown, path: string): Finding
     ['time_dt'],
     ['time'],
   ]);
-  const count = numberValue(at(finding, 'count'));
   const statusId = numberValue(at(finding, 'status_id'));
   const workflowStatus =
     (statusId === undefined ? undefined : STATUS_BY_ID.get(statusId)) ??
@@ -127,7 +121,7 @@ function parseOne(event: EventEnvelope, finding: unknown, path: string): Finding
     partition,
     ...(firstSeen === undefined ? {} : { firstSeen }),
     ...(lastSeen === undefined ? {} : { lastSeen }),
-    count: count !== undefined && Number.isInteger(count) && count > 0 ? count : 1,
+    count: positiveInteger(at(finding, 'count')) ?? 1,
     ...(workflowStatus === undefined ? {} : { workflowStatus }),
     ...(complianceStatus === undefined ? {} : { complianceStatus }),
     resources: list(at(finding, 'resources')).flatMap(ocsfResource),
