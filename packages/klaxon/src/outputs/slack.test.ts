@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError } from './errors.js';
 import type { Payload } from './output.js';
 import { TRUNCATED } from './render/finding-text.js';
 import {
@@ -11,7 +10,8 @@ import {
   slackConfigSchema,
   slackOutput,
 } from './slack.js';
-import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
+import { deliveryFailure } from './testdata/delivery-failures.js';
+import { distinctFindings, golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
 
@@ -388,18 +388,7 @@ describe('slack send (loopback)', () => {
   const api = () => ({ ...bot, apiUrl: `${server.origin}/api` });
 
   /** Runs `fn`, which must throw a DeliveryError; checks no secret leaks through it. */
-  async function failure(fn: () => Promise<unknown>): Promise<DeliveryError> {
-    const error = await fn().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(DeliveryError);
-    const d = error as DeliveryError;
-    let text = `${d.message}\n${d.stack}`;
-    for (let c: unknown = d.cause; c instanceof Error; c = c.cause) text += `\n${c.message}\n${c.stack}`;
-    for (const secret of [TOKEN, HOOK_SECRET]) expect(text).not.toContain(secret);
-    return d;
-  }
+  const failure = (fn: () => Promise<unknown>) => deliveryFailure(fn, [TOKEN, HOOK_SECRET]);
 
   it('posts chat.postMessage with the bearer token and returns the ts', async () => {
     server.respond({
@@ -559,8 +548,7 @@ describe('slack golden files', () => {
   const cases = goldenCases({ generated: true });
 
   it('covers at least 30 sample findings and every notification kind', () => {
-    const findings = new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key)));
-    expect(findings.size).toBeGreaterThanOrEqual(30);
+    expect(distinctFindings(cases)).toBeGreaterThanOrEqual(30);
     const kinds = new Set(cases.map((c) => c.notification.kind));
     expect([...kinds].sort()).toEqual([
       'action-result',
@@ -571,12 +559,7 @@ describe('slack golden files', () => {
       'resolved',
       'update',
     ]);
-    expect(
-      staleGoldens(
-        'slack',
-        cases.map((c) => c.name),
-      ),
-    ).toEqual([]);
+    expect(staleGoldens('slack', cases)).toEqual([]);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../findings/finding.js';
-import { DeliveryError } from './errors.js';
 import type { Payload } from './output.js';
 import { TRUNCATED } from './render/finding-text.js';
 import { escapeTeams, TEAMS_MAX_BYTES, type TeamsConfig, teamsConfigSchema, teamsOutput } from './teams.js';
+import { deliveryFailure } from './testdata/delivery-failures.js';
 import { golden, goldenCases, staleGoldens } from './testdata/golden-cases.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { HOSTILE_STRINGS, hostileFinding, testFinding, testNotification } from './testdata/notifications.js';
@@ -324,19 +324,8 @@ describe('teams send (loopback)', () => {
   const send = (payload: Payload, cfg: TeamsConfig) =>
     teamsOutput.send(payload, cfg, { idempotencyKey: 'n-0002', signal: new AbortController().signal, fetch });
 
-  async function failure(fn: () => Promise<unknown>): Promise<DeliveryError> {
-    const error = await fn().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(DeliveryError);
-    const d = error as DeliveryError;
-    let text = `${d.message}\n${d.stack}`;
-    for (let c: unknown = d.cause; c instanceof Error; c = c.cause) text += `\n${c.message}\n${c.stack}`;
-    expect(text).not.toContain(SIG);
-    expect(text).not.toContain(server.origin + URL_PATH);
-    return d;
-  }
+  /** Runs `fn`, which must throw a DeliveryError; checks the workflow URL and its signature do not leak. */
+  const failure = (fn: () => Promise<unknown>) => deliveryFailure(fn, [SIG, server.origin + URL_PATH]);
 
   it.each([202, 200])('POSTs the card as JSON and treats HTTP %i as sent', async (status) => {
     server.respond({ status });
@@ -389,18 +378,8 @@ describe('teams golden files', () => {
   const cases = goldenCases({ generated: true });
 
   it('has no stale golden files', () => {
-    expect(
-      staleGoldens(
-        'teams',
-        cases.map((c) => c.name),
-      ),
-    ).toEqual([]);
-    expect(
-      staleGoldens(
-        'teams-messagecard',
-        cases.map((c) => c.name),
-      ),
-    ).toEqual([]);
+    expect(staleGoldens('teams', cases)).toEqual([]);
+    expect(staleGoldens('teams-messagecard', cases)).toEqual([]);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from './errors.js';
+import { deliveryFailure } from './testdata/delivery-failures.js';
 import { type LoopbackHttp, startLoopbackHttp } from './testdata/loopback-http.js';
 import { testFinding, testNotification } from './testdata/notifications.js';
 import { renderWebhook, type WebhookConfig, webhookOutput, webhookSignature } from './webhook.js';
@@ -20,15 +20,8 @@ async function sendOnce(config: WebhookConfig, n = testNotification()) {
   return webhookOutput.send(payload, config, ctx());
 }
 
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
-}
+/** `promise` must reject with a DeliveryError (which secrets it may not carry is tested separately). */
+const failure = (promise: Promise<unknown>) => deliveryFailure(() => promise, []);
 
 describe('webhook config', () => {
   it('accepts url, headers and secret and rejects unknown keys', () => {

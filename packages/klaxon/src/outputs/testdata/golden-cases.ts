@@ -193,9 +193,14 @@ export function golden(channel: string, name: string, value: unknown): unknown {
 }
 
 /** Golden files in `golden/<channel>/` that no case produces any more (stale, to be deleted). */
-export function staleGoldens(channel: string, names: readonly string[]): string[] {
+export function staleGoldens(channel: string, cases: readonly GoldenCase[]): string[] {
   const dir = `${GOLDEN_DIR}${channel}/`;
   if (!existsSync(dir)) return [];
-  const wanted = new Set(names.map((n) => `${n}.json`));
+  const wanted = new Set(cases.map((c) => `${c.name}.json`));
   return readdirSync(dir).filter((f) => !wanted.has(f));
+}
+
+/** How many different findings (by key) the cases render: the suites want real breadth, not 30 copies. */
+export function distinctFindings(cases: readonly GoldenCase[]): number {
+  return new Set(cases.flatMap((c) => c.notification.findings.map((f) => f.key))).size;
 }
