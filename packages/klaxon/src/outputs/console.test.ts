@@ -7,6 +7,17 @@ const ctx = { accountAliases: { '884003976652': 'prod' } };
 const text = consoleConfigSchema.parse({ type: 'console' });
 const json = consoleConfigSchema.parse({ type: 'console', format: 'json' });
 
+/** Replaces stdout.write (restored after each test) with one that succeeds and records every chunk. */
+function captureStdout(): string[] {
+  const writes: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string, cb?: (err?: Error) => void) => {
+    writes.push(chunk);
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write);
+  return writes;
+}
+
 describe('console output', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -92,12 +103,7 @@ describe('console output', () => {
   it('json format prints the notification record on one line, bidi characters escaped', async () => {
     const n = testNotification({ findings: [hostileFinding('safe\u202Eexe.txt\nnext')] });
     const payload = renderConsole(n, json, ctx);
-    const writes: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string, cb?: (err?: Error) => void) => {
-      writes.push(chunk);
-      cb?.();
-      return true;
-    }) as typeof process.stdout.write);
+    const writes = captureStdout();
     await consoleOutput.send(payload, json, {
       idempotencyKey: 'k',
       signal: new AbortController().signal,
@@ -116,12 +122,7 @@ describe('console output', () => {
   });
 
   it('sends the text line to standard output', async () => {
-    const writes: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string, cb?: (err?: Error) => void) => {
-      writes.push(chunk);
-      cb?.();
-      return true;
-    }) as typeof process.stdout.write);
+    const writes = captureStdout();
     await consoleOutput.send({ body: 'hello' }, text, {
       idempotencyKey: 'k',
       signal: new AbortController().signal,
