@@ -93,3 +93,28 @@ describe('re-notify policy (properties)', () => {
     );
   });
 });
+
+describe('nextState on a first sighting', () => {
+  const now = new Date('2026-11-25T12:00:00.000Z');
+  const finding = testFinding();
+
+  it('remembers an announced finding with one notification of that kind', () => {
+    expect(nextState('r', undefined, finding, 'new', now)).toMatchObject({
+      rule: 'r',
+      key: finding.key,
+      firstNotifiedAt: now.toISOString(),
+      lastKind: 'new',
+      notifications: 1,
+    });
+  });
+
+  it('remembers a finding it did not announce with no notification, as if last told resolved', () => {
+    expect(nextState('r', undefined, finding, undefined, now)).toMatchObject({
+      rule: 'r',
+      key: finding.key,
+      lastSeenAt: now.toISOString(),
+      lastKind: 'resolved',
+      notifications: 0,
+    });
+  });
+});

@@ -67,22 +67,8 @@ export function nextState(
   const at = now.toISOString();
   const status = findingStatus(finding);
   if (previous === undefined) {
-    if (kind === undefined) {
-      // Never announced: still remembered, so a later sighting is compared with it (e.g. a
-      // finding first seen resolved and reopened later is announced as new).
-      return {
-        rule,
-        key: finding.key,
-        firstNotifiedAt: at,
-        lastNotifiedAt: at,
-        lastSeenAt: at,
-        severity: finding.severity,
-        count: finding.count,
-        lastKind: 'resolved',
-        notifications: 0,
-        status,
-      };
-    }
+    // Not announced (kind undefined) is still remembered, so a later sighting is compared with it
+    // (e.g. a finding first seen resolved and reopened later is announced as new).
     return {
       rule,
       key: finding.key,
@@ -91,8 +77,8 @@ export function nextState(
       lastSeenAt: at,
       severity: finding.severity,
       count: finding.count,
-      lastKind: kind,
-      notifications: 1,
+      lastKind: kind ?? 'resolved',
+      notifications: kind === undefined ? 0 : 1,
       status,
     };
   }
