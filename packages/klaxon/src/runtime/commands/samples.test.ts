@@ -56,4 +56,17 @@ describe('klaxon samples', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).detail.findings[0].Compliance.SecurityControlId).toBe('S3.8');
   });
+
+  it('ends quietly when the reader closes the pipe early (klaxon samples | head -1)', () => {
+    const bin = fileURLToPath(new URL('../../../bin/klaxon.js', import.meta.url));
+    const result = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${bin}" samples | head -c 1 >/dev/null`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
 });
