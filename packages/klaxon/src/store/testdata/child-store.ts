@@ -18,6 +18,9 @@ const SOURCES = [
   'store/ports.ts',
   'store/rows.ts',
   'store/sqlite.ts',
+  'store/sqlite-connection.ts',
+  'store/sqlite-store-base.ts',
+  'store/sqlite-writes.ts',
   'store/sqlite-migrations.ts',
 ];
 
