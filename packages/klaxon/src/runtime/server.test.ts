@@ -9,7 +9,7 @@ import { ManualClock } from '../route/clock.js';
 import { guardDuty, sample } from '../route/testdata/samples.js';
 import { MemoryStore } from '../store/memory.js';
 import { KlaxonMetrics } from './metrics.js';
-import { createApp, MAX_BODY_BYTES } from './server.js';
+import { createApp, createRequestListener, listen, MAX_BODY_BYTES } from './server.js';
 import { clearSnsCertificateCache, type SnsMessage, snsStringToSign } from './sns-message.js';
 import { createDeliveryWorker, createRouter } from './wiring.js';
 
@@ -166,6 +166,82 @@ describe('POST /events', () => {
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
+  });
+});
+
+describe('the node:http fast path for POST /events', () => {
+  const cases: [string, string | undefined, string | (() => string)][] = [
+    ['a finding', TOKEN, () => JSON.stringify(guardDuty({ id: 'fast' }))],
+    ['malformed JSON', TOKEN, '{"source": '],
+    ['an unknown shape', TOKEN, '{"hello":"world"}'],
+    ['a body over 256 KiB', TOKEN, () => 'x'.repeat(MAX_BODY_BYTES + 1)],
+    ['no token', undefined, () => JSON.stringify(guardDuty({}))],
+    ['a wrong token', `${TOKEN}x`, () => JSON.stringify(guardDuty({}))],
+  ];
+  it.each(cases)(
+    'answers %s exactly as the hono route does, and records it the same',
+    async (_what, token, body) => {
+      const text = typeof body === 'string' ? body : body();
+      const headers = {
+        'Content-Type': 'application/json',
+        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+      };
+      const viaHono = await setup({ token: TOKEN });
+      const viaNode = await setup({ token: TOKEN });
+      const server = await listen(
+        createRequestListener(viaNode.app, () => {}),
+        '127.0.0.1',
+        0,
+      );
+      try {
+        // fetch sends Content-Length; a web Request made in process has none unless given.
+        const a = await viaHono.app.request('/events', {
+          method: 'POST',
+          body: text,
+          headers: { ...headers, 'Content-Length': String(Buffer.byteLength(text)) },
+        });
+        const b = await fetch(`${server.url}/events`, { method: 'POST', body: text, headers });
+        expect(b.status).toBe(a.status);
+        expect(b.headers.get('content-type')).toMatch(/^application\/json/);
+        const strip = (json: Json) => JSON.stringify(json, (k, v) => (k === 'receipt' ? undefined : v));
+        expect(strip(await b.json().then(asJson))).toBe(strip(await a.json().then(asJson)));
+        const summary = async (store: typeof viaHono.store) =>
+          (await store.listEvents({})).map((e) => [e.status, e.reason, e.body.length]);
+        expect(await summary(viaNode.store)).toEqual(await summary(viaHono.store));
+        expect(await viaNode.store.listDeliveries({})).toHaveLength(
+          (await viaHono.store.listDeliveries({})).length,
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('hands every other request to the hono app, and a failing store gives a 503 without internals', async () => {
+    const { app, store } = await setup();
+    const logs: unknown[] = [];
+    const server = await listen(
+      createRequestListener(app, (r) => logs.push(r)),
+      '127.0.0.1',
+      0,
+    );
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/events`)).status).toBe(404);
+      store.commit = async () => {
+        throw new Error('disk on fire at /secret/path');
+      };
+      const res = await fetch(`${server.url}/events`, {
+        method: 'POST',
+        body: JSON.stringify(guardDuty({})),
+      });
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(text).not.toMatch(/disk on fire|secret/);
+      expect(JSON.stringify(logs)).toMatch(/disk on fire/);
+    } finally {
+      await server.close();
+    }
   });
 });
 

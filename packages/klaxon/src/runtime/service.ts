@@ -10,7 +10,7 @@ import type { Store } from '../store/ports.js';
 import { CommitWindow } from './commit-window.js';
 import { createLogger } from './log.js';
 import { KlaxonMetrics } from './metrics.js';
-import { createApp, listen, type ServerDeps } from './server.js';
+import { createApp, createRequestListener, listen, type ServerDeps } from './server.js';
 import { createDeliveryWorker, createGroupFlusher, createRouter, openStore, retentionOf } from './wiring.js';
 
 /** How to start. Host, port and db override `config.settings`. */
@@ -81,7 +81,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ? {}
       : { confirmSubscription: options.sns.confirmSubscription }),
   });
-  const server = await listen(app, host, port);
+  const server = await listen(createRequestListener(app, log), host, port);
   worker.start();
 
   // Upkeep runs one at a time per kind: a slow round is skipped, never stacked.
