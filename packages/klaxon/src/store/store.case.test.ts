@@ -6,6 +6,7 @@ import { StoreError } from './errors.js';
 import { MemoryStore } from './memory.js';
 import type { Delivery, Store } from './ports.js';
 import { SqliteStore } from './sqlite.js';
+import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import {
   archivedEvent,
   at,
@@ -612,3 +613,4 @@ function tempDb(): string {
 
 describeStore('memory', () => new MemoryStore());
 describeStore('sqlite', () => SqliteStore.open(tempDb()));
+describeStore('sqlite, writes on a worker thread', () => ThreadedSqliteStore.open(tempDb()));

@@ -7,6 +7,7 @@ import { StoreError } from './errors.js';
 import { MemoryStore } from './memory.js';
 import type { CommitBatch, DeliveryOutcome, DeliveryState, Retention, Store } from './ports.js';
 import { SqliteStore } from './sqlite.js';
+import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import {
   archivedEvent,
   at,
@@ -218,29 +219,42 @@ const root = mkdtempSync(join(tmpdir(), 'klaxon-prop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let run = 0;
 
+/** Runs random operation sequences against memory and the adapter `open` gives, side by side. */
+async function agreeWithMemory(
+  open: (path: string) => Store | Promise<Store>,
+  numRuns: number,
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
+      const memory = new MemoryStore();
+      const sqlite = await open(join(root, `run-${++run}.db`));
+      try {
+        for (const [i, op] of ops.entries()) {
+          const expected = await outcome(op, memory);
+          const actual = await outcome(op, sqlite);
+          expect({ step: i, op: op.name, result: actual }).toEqual({
+            step: i,
+            op: op.name,
+            result: expected,
+          });
+        }
+        expect(await contents(sqlite)).toEqual(await contents(memory));
+      } finally {
+        await memory.close();
+        await sqlite.close();
+      }
+    }),
+    { numRuns },
+  );
+}
+
 describe('MemoryStore and SqliteStore agree', () => {
   it('on every result of random operation sequences', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
-        const memory = new MemoryStore();
-        const sqlite = SqliteStore.open(join(root, `run-${++run}.db`), { synchronous: 'normal' });
-        try {
-          for (const [i, op] of ops.entries()) {
-            const expected = await outcome(op, memory);
-            const actual = await outcome(op, sqlite);
-            expect({ step: i, op: op.name, result: actual }).toEqual({
-              step: i,
-              op: op.name,
-              result: expected,
-            });
-          }
-          expect(await contents(sqlite)).toEqual(await contents(memory));
-        } finally {
-          await memory.close();
-          await sqlite.close();
-        }
-      }),
-      { numRuns: 150 },
-    );
+    await agreeWithMemory((path) => SqliteStore.open(path, { synchronous: 'normal' }), 150);
   });
+
+  // Fewer runs: each one starts a writer thread (about 30 ms).
+  it('with the writes on a worker thread too', async () => {
+    await agreeWithMemory((path) => ThreadedSqliteStore.open(path, { synchronous: 'normal' }), 60);
+  }, 60_000);
 });

@@ -1,0 +1,56 @@
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { cannotOpen, openWriteConnection } from './sqlite-connection.js';
+import {
+  type FromWriter,
+  type ThreadInit,
+  type ToWriter,
+  toWire,
+  type WireResult,
+} from './sqlite-thread-protocol.js';
+import { GroupCommit, runWrite, type WriteArgs, writeOps } from './sqlite-writes.js';
+
+/*
+ * The writer thread of ThreadedSqliteStore: it owns the connection that writes, so statement
+ * work and each group commit's fsync block this thread instead of the main event loop. Writes
+ * are group-committed exactly as in SqliteStore: every write that arrived before this thread's
+ * next turn runs in one transaction, and the results go back in one message after the commit.
+ */
+
+function serve(port: MessagePort, init: ThreadInit): void {
+  const send = (message: FromWriter) => port.postMessage(message);
+  let db: ReturnType<typeof openWriteConnection>;
+  try {
+    db = openWriteConnection(init.path, init.options);
+  } catch (error) {
+    send({ type: 'failed', error: toWire(cannotOpen(init.path, error)) });
+    port.close();
+    return;
+  }
+  const ops = writeOps(db);
+  let results: WireResult[] = [];
+  const commits = new GroupCommit(db, () => {
+    send({ type: 'settled', results });
+    results = [];
+  });
+  port.on('message', (message: ToWriter) => {
+    if (message.type === 'writes') {
+      for (const { id, name, args } of message.writes) {
+        commits.push({
+          op: () => runWrite(ops, name, args as WriteArgs<typeof name>),
+          resolve: (value) => results.push({ id, ok: true, value }),
+          reject: (error) => results.push({ id, ok: false, error: toWire(error) }),
+        });
+      }
+    } else {
+      // Messages arrive in order: every write sent before `close` is queued by now.
+      commits.drain();
+      db.close();
+      send({ type: 'closed' });
+      port.close();
+    }
+  });
+  send({ type: 'ready' });
+}
+
+if (!parentPort) throw new Error('sqlite-thread-main runs as the worker thread of ThreadedSqliteStore');
+serve(parentPort, workerData as ThreadInit);
