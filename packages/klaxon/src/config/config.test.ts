@@ -167,6 +167,7 @@ describe('config fixtures', () => {
       db: '.klaxon/test.db',
       delivery: {
         concurrency: 4,
+        backlog: 64,
         maxAttempts: 12,
         initialBackoff: 500,
         maxBackoff: 600_000,
@@ -205,6 +206,7 @@ describe('config fixtures', () => {
         db: '.klaxon/klaxon.db',
         delivery: {
           concurrency: 8,
+          backlog: 64,
           maxAttempts: 10,
           initialBackoff: 1000,
           maxBackoff: 300_000,

@@ -270,6 +270,14 @@ const settingsSchema = z.strictObject({
   delivery: z
     .strictObject({
       concurrency: z.int().min(1).max(1024).default(8).describe('Sends in flight at once. Default 8.'),
+      backlog: z
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(64)
+        .describe(
+          'Deliveries waiting for their first attempt above which ingest holds new events back (at most 1 s each). Default 64.',
+        ),
       maxAttempts: z
         .int()
         .min(1)

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testFinding } from '../outputs/testdata/notifications.js';
 import { ManualClock } from '../route/clock.js';
 import type { Notification } from '../route/notification.js';
@@ -8,7 +8,7 @@ import { MemoryStore } from '../store/memory.js';
 import { backoffDelay, retryDelay } from './backoff.js';
 import { final, recordingOutput, retryable, type Script } from './testdata/recording-output.js';
 import { TokenBucket } from './token-bucket.js';
-import { type DeliverySettings, DeliveryWorker, type OutputBinding } from './worker.js';
+import { type DeliverySettings, DeliveryWorker, MAX_ADMIT_WAIT_MS, type OutputBinding } from './worker.js';
 
 const SETTINGS: DeliverySettings = {
   concurrency: 4,
@@ -223,5 +223,65 @@ describe('TokenBucket', () => {
     expect(Array.from({ length: 100 }, () => bucket.reserve()).every((w) => w === 0)).toBe(true);
     bucket.pauseUntil(clock.now().getTime() + 1500);
     expect(bucket.reserve()).toBe(1500);
+  });
+});
+
+describe('DeliveryWorker.admit (ingest back-pressure)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const settled = async (p: Promise<void>) => {
+    let done = false;
+    void p.then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    return done;
+  };
+
+  it('lets ingest in at once below the backlog, and holds it until an attempt finishes above it', async () => {
+    const { worker, output, enqueue } = await setup([], { settings: { backlog: 2 } });
+    worker.start();
+    try {
+      expect(await settled(worker.admit())).toBe(true);
+      await enqueue(notification('d1'), notification('d2'), notification('d3'));
+      worker.enqueued(3);
+      expect(worker.backlog).toBe(3);
+      const held = worker.admit();
+      expect(await settled(held)).toBe(false);
+      await held;
+      expect(output.sends.length).toBeGreaterThanOrEqual(1);
+      await worker.idle();
+      expect(worker.backlog).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('never holds a request longer than MAX_ADMIT_WAIT_MS, and stop() lets every waiter go', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { worker } = await setup([], { settings: { backlog: 1 } });
+    worker.start();
+    worker.enqueued(5); // nothing to send: the backlog cannot shrink
+    const first = worker.admit();
+    vi.advanceTimersByTime(MAX_ADMIT_WAIT_MS - 1);
+    expect(await settled(first)).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(await settled(first)).toBe(true);
+    const second = worker.admit();
+    expect(await settled(second)).toBe(false);
+    const stopping = worker.stop();
+    expect(await settled(second)).toBe(true);
+    vi.advanceTimersByTime(1000);
+    await stopping;
+  });
+
+  it('without a backlog setting ingest is never held', async () => {
+    const { worker } = await setup();
+    worker.start();
+    worker.enqueued(1000);
+    expect(await settled(worker.admit())).toBe(true);
+    await worker.stop();
   });
 });

@@ -8,6 +8,11 @@ import { defaultRateLimit, type RateLimit, TokenBucket } from './token-bucket.js
 /** `settings.delivery`, durations in ms. */
 export interface DeliverySettings extends BackoffSettings {
   readonly concurrency: number;
+  /**
+   * Deliveries committed by ingest and not yet attempted, above which ingest waits a little
+   * (`admit`). Optional: without it ingest never waits.
+   */
+  readonly backlog?: number;
   readonly maxAttempts: number;
   readonly leaseTime: number;
 }
@@ -51,6 +56,8 @@ export interface DeliveryWorkerOptions {
 
 /** How long a finished send waits for others to share its outcome's transaction. */
 const OUTCOME_BATCH_MS = 2;
+/** The longest ingest waits for the backlog to shrink: past it, the event is accepted anyway. */
+export const MAX_ADMIT_WAIT_MS = 1000;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +85,9 @@ export class DeliveryWorker {
   #outcomes: { id: string; outcome: DeliveryOutcome; resolve: () => void; reject: (e: unknown) => void }[] =
     [];
   #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Deliveries ingest committed that have not finished an attempt yet (see `admit`). */
+  #backlog = 0;
+  #admitWaiters: { resolve: () => void; timer: ReturnType<typeof setTimeout> }[] = [];
   #stopSignal!: () => void;
   readonly #stopped = new Promise<void>((resolve) => {
     this.#stopSignal = resolve;
@@ -106,6 +116,56 @@ export class DeliveryWorker {
     this.#loop = this.#run();
   }
 
+  /** Deliveries committed by ingest whose first attempt has not finished. */
+  get backlog(): number {
+    return this.#backlog;
+  }
+
+  /** Ingest committed `count` new deliveries: they join the backlog, and the worker looks now. */
+  enqueued(count: number): void {
+    this.#backlog += count;
+    this.wake();
+  }
+
+  /**
+   * Resolves at once while the backlog is under `settings.delivery.backlog`; otherwise when it
+   * drops under it, or after MAX_ADMIT_WAIT_MS at the latest. Ingest awaits it before routing an
+   * event, so that when the CPU is saturated accepted events wait at the door (bounded) instead
+   * of piling up in the outbox, where every one of them would add to every later one's latency.
+   * It never refuses and never waits long: a sink that is down makes deliveries retry (which
+   * takes them out of the backlog); a sink that hangs costs each request at most the bounded wait.
+   */
+  admit(): Promise<void> {
+    const limit = this.#o.settings.backlog;
+    if (limit === undefined || !this.#running) return Promise.resolve();
+    // Newcomers queue behind earlier waiters instead of slipping past them.
+    if (this.#backlog < limit && this.#admitWaiters.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          this.#admitWaiters = this.#admitWaiters.filter((w) => w !== waiter);
+          resolve();
+        }, MAX_ADMIT_WAIT_MS),
+      };
+      this.#admitWaiters.push(waiter);
+    });
+  }
+
+  #attempted(): void {
+    if (this.#backlog > 0) this.#backlog--;
+    const limit = this.#o.settings.backlog ?? Number.POSITIVE_INFINITY;
+    // One finished attempt lets one waiting request in (oldest first), so a crowd of waiters is
+    // not all let through by a single finished send.
+    if (this.#backlog < limit) {
+      const waiter = this.#admitWaiters.shift();
+      if (waiter !== undefined) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+    }
+  }
+
   /** New work was committed: look now instead of at the next poll. */
   wake(): void {
     this.#woken = true;
@@ -118,6 +178,10 @@ export class DeliveryWorker {
    */
   async stop(): Promise<void> {
     this.#running = false;
+    for (const waiter of this.#admitWaiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
     this.#stopSignal();
     this.wake();
     await this.#loop;
@@ -150,6 +214,7 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.#inFlight.delete(delivery.id);
+          this.#attempted();
           // Claiming is a write transaction: only look again when a full claim left work behind.
           if (this.#lastClaimFull) this.wake();
         });

@@ -220,6 +220,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (err instanceof Rejection) return reject(via, err, text);
       throw err;
     }
+    await deps.worker?.admit();
     const now = deps.clock.now().toISOString();
     const decisions = await Promise.all(
       parsed.map(({ event, findings }) => {
@@ -243,7 +244,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       for (const f of decision.findings) if (f.silenced && f.matched.length > 0) deps.metrics.silenced.inc();
       enqueued += decision.notifications.length;
     }
-    if (enqueued > 0) deps.worker?.wake();
+    if (enqueued > 0) deps.worker?.enqueued(enqueued);
     return {
       status: 202,
       body: {
