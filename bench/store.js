@@ -1,11 +1,20 @@
-// Store commit throughput: how many routed events per second SqliteStore can acknowledge.
+// Store commit throughput: how many routed events per second SqliteStore (and ThreadedSqliteStore,
+// its writes on a worker thread) can acknowledge, and the CPU each commit costs the main thread
+// (event-loop busy time, from performance.eventLoopUtilization) and the process (all threads).
 // Each event commits what the router writes for it: the archived body, one finding state and two
 // deliveries whose notifications carry the whole finding. Run after `npm run build`:
 //   node bench/store.js [events] [quick]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { SqliteStore } from '../packages/klaxon/dist/store/sqlite.js';
+import { ThreadedSqliteStore } from '../packages/klaxon/dist/store/sqlite-threaded.js';
+
+const adapters = {
+  sqlite: (path, options) => SqliteStore.open(path, options),
+  threaded: (path, options) => ThreadedSqliteStore.open(path, options),
+};
 
 const total = Number(process.argv[2] ?? 20000);
 const samplesDir = new URL('../../shared/samples/guardduty/', import.meta.url);
@@ -69,13 +78,15 @@ function batchFor(i) {
   };
 }
 
-async function run(label, synchronous, inFlight, deliver) {
+async function run(label, adapter, synchronous, inFlight, deliver) {
   const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-store-'));
-  const store = SqliteStore.open(join(dir, 'bench.db'), { synchronous });
+  const store = await adapters[adapter](join(dir, 'bench.db'), { synchronous });
   const batches = Array.from({ length: total }, (_, i) => batchFor(i));
   let next = 0;
   let accepting = true;
   let sent = 0;
+  const loopBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (next < total) await store.commit(batches[next++]);
@@ -96,6 +107,9 @@ async function run(label, synchronous, inFlight, deliver) {
   const delivering = deliver ? deliverer() : Promise.resolve();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mainMs = performance.eventLoopUtilization(loopBefore).active;
+  const cpu = process.cpuUsage(cpuBefore);
+  const processMs = (cpu.user + cpu.system) / 1000;
   accepting = false;
   await delivering;
   const stats = await store.stats();
@@ -103,8 +117,10 @@ async function run(label, synchronous, inFlight, deliver) {
   rmSync(dir, { recursive: true, force: true });
   if (stats.events.accepted !== total) throw new Error(`lost events: ${stats.events.accepted} of ${total}`);
   console.log(
-    `${label.padEnd(46)} ${String(Math.round(total / acceptSeconds)).padStart(6)} events/s accepted` +
-      ` (${total} events, ${acceptSeconds.toFixed(2)} s)`,
+    `${label.padEnd(56)} ${String(Math.round(total / acceptSeconds)).padStart(6)} events/s accepted` +
+      ` (${total} events, ${acceptSeconds.toFixed(2)} s);` +
+      ` main thread busy ${String(Math.round((mainMs * 1000) / total)).padStart(4)} µs/event,` +
+      ` process CPU ${String(Math.round((processMs * 1000) / total)).padStart(4)} µs/event`,
   );
 }
 
@@ -120,6 +136,8 @@ const modes =
         ['normal', 32, true],
       ];
 for (const [synchronous, inFlight, deliver] of modes) {
-  const label = `synchronous=${synchronous}, ${inFlight} in flight${deliver ? ', + delivery worker' : ''}`;
-  await run(label, synchronous, inFlight, deliver);
+  for (const adapter of Object.keys(adapters)) {
+    const label = `${adapter}, synchronous=${synchronous}, ${inFlight} in flight${deliver ? ', + delivery worker' : ''}`;
+    await run(label, adapter, synchronous, inFlight, deliver);
+  }
 }

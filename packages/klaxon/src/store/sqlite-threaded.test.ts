@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import type { FindingState, Store } from './ports.js';
 import { SqliteStore } from './sqlite.js';
@@ -11,6 +12,7 @@ import { MIGRATIONS } from './sqlite-migrations.js';
 import type { FromWriter } from './sqlite-thread-protocol.js';
 import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import { archivedEvent, at, auditRecord, delivery, findingState } from './testdata/builders.js';
+import { buildChildStore, commitUntilKilled, runChild } from './testdata/child-store.js';
 
 // The shared contract (store.case.test.ts) and the memory ≡ SQLite property already run against
 // ThreadedSqliteStore; these are the cases that only a store with a writer thread has.
@@ -259,5 +261,70 @@ describe('ThreadedSqliteStore errors', () => {
       message: expect.stringMatching(/^the store's writer thread failed: /),
     });
     await store.close();
+  });
+});
+
+describe('ThreadedSqliteStore in other processes', () => {
+  let child: string;
+  beforeAll(() => {
+    child = buildChildStore(mkdtempSync(join(root, 'child-')));
+  });
+
+  it('keeps every acknowledged commit when the process is killed with SIGKILL', async () => {
+    const path = dbPath();
+    SqliteStore.open(path).close();
+    const acked = await commitUntilKilled(child, path, 300, 'threaded');
+    expect(acked.length).toBeGreaterThanOrEqual(300);
+    const store = await ThreadedSqliteStore.open(path);
+    const stored = new Set((await store.listEvents({})).map((e) => e.id));
+    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+    await store.close();
+  });
+
+  it('shares a file with SqliteStore processes: commits wait for each other, no claim is given twice', async () => {
+    const path = dbPath();
+    const store = await ThreadedSqliteStore.open(path);
+    const ids = Array.from({ length: 600 }, (_, i) => `d${String(i).padStart(4, '0')}`);
+    await store.commit({ deliveries: ids.map((id, i) => delivery(id, { nextAttemptAt: at(i % 50) })) });
+    const startAt = String(Date.now() + 1000);
+    const [plainCommits, threadedCommits, ...claimers] = await Promise.all([
+      runChild(child, ['commit', path, 'a', '200'], 'sqlite'),
+      runChild(child, ['commit', path, 'b', '200'], 'threaded'),
+      runChild(child, ['claim', path, at(100), '7', startAt], 'threaded'),
+      runChild(child, ['claim', path, at(100), '11', startAt], 'sqlite'),
+    ]);
+    expect([plainCommits?.length, threadedCommits?.length]).toEqual([200, 200]);
+    const claims = claimers.map((lines) => (lines[0] as { claimed: string[] }).claimed);
+    for (const claim of claims) expect(claim.length).toBeGreaterThan(0);
+    expect(claims.flat().sort()).toEqual(ids);
+    expect(await store.stats()).toEqual({
+      deliveries: { pending: 600, sent: 0, dead: 0 },
+      events: { accepted: 400, rejected: 0 },
+    });
+    await store.close();
+  });
+
+  it('keeps the process alive while a write waits, and not once idle', () => {
+    const module = join(dirname(child), 'store', 'sqlite-threaded.js');
+    const script = `
+      import { ThreadedSqliteStore } from ${JSON.stringify(module)};
+      const store = await ThreadedSqliteStore.open(${JSON.stringify(dbPath())});
+      // Not awaited: only the pending write itself may keep the process running until it is stored.
+      store.commit({ events: [{ id: 'e1', receivedAt: '2026-01-01T00:00:00Z', via: 'http', status: 'accepted', body: '{}' }] })
+        .then(async () => console.log(JSON.stringify((await store.stats()).events)));
+      // Never closed: an idle store must not hold the process open.
+    `;
+    const file = join(dirname(child), 'idle.mjs');
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, [file], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({
+      status: 0,
+      signal: null,
+      stderr: '',
+    });
+    expect(result.stdout.trim()).toBe('{"accepted":1,"rejected":0}');
   });
 });

@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /**
- * Runs SqliteStore in another OS process, for the tests that need a second process (visibility,
- * concurrent claimers, kill -9). The store's source is transpiled with the TypeScript compiler
- * into `dir`, so the test does not depend on a fresh `dist/` build.
+ * Runs SqliteStore (or ThreadedSqliteStore) in another OS process, for the tests that need a
+ * second process (visibility, concurrent claimers, kill -9). The store's source is transpiled with
+ * the TypeScript compiler into `dir`, so the test does not depend on a fresh `dist/` build (the
+ * writer thread's entry is transpiled too, and found next to the threaded store).
  */
+
+/** Which adapter the child opens. */
+export type ChildAdapter = 'sqlite' | 'threaded';
 
 const SOURCES = [
   'errors.ts',
@@ -21,14 +25,22 @@ const SOURCES = [
   'store/sqlite-connection.ts',
   'store/sqlite-store-base.ts',
   'store/sqlite-writes.ts',
+  'store/sqlite-threaded.ts',
+  'store/sqlite-thread-main.ts',
+  'store/sqlite-thread-protocol.ts',
   'store/sqlite-migrations.ts',
 ];
 
 // The child's commands. Each prints one JSON line per result so the parent can follow along.
 const CHILD_SCRIPT = `
 import { SqliteStore } from './store/sqlite.js';
+import { ThreadedSqliteStore } from './store/sqlite-threaded.js';
 const [command, path, ...args] = process.argv.slice(2);
-const store = SqliteStore.open(path, { busyTimeoutMs: 10000 });
+const options = { busyTimeoutMs: 10000 };
+const store =
+  process.env.CHILD_STORE === 'threaded'
+    ? await ThreadedSqliteStore.open(path, options)
+    : SqliteStore.open(path, options);
 const print = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
 if (command === 'stats') {
   print({ stats: await store.stats(), deliveries: (await store.listDeliveries({})).map((d) => d.id) });
@@ -86,9 +98,16 @@ export function buildChildStore(dir: string): string {
 }
 
 /** Runs the child to completion and returns its JSON lines; rejects on a non-zero exit. */
-export function runChild(entry: string, args: readonly string[]): Promise<unknown[]> {
+export function runChild(
+  entry: string,
+  args: readonly string[],
+  adapter: ChildAdapter = 'sqlite',
+): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(adapter),
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -106,10 +125,16 @@ export function runChild(entry: string, args: readonly string[]): Promise<unknow
 }
 
 /** Starts the child's `commit` loop and kills it with SIGKILL after `acks` acknowledgements. */
-export function commitUntilKilled(entry: string, path: string, acks: number): Promise<string[]> {
+export function commitUntilKilled(
+  entry: string,
+  path: string,
+  acks: number,
+  adapter: ChildAdapter = 'sqlite',
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, 'commit', path, 'k', '1000000'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(adapter),
     });
     let out = '';
     let err = '';
@@ -127,6 +152,10 @@ export function commitUntilKilled(entry: string, path: string, acks: number): Pr
       else resolve(parseLines(out.slice(0, out.lastIndexOf('\n') + 1)).map((line) => (line as { acked: string }).acked));
     });
   });
+}
+
+function childEnv(adapter: ChildAdapter): NodeJS.ProcessEnv {
+  return { ...process.env, CHILD_STORE: adapter };
 }
 
 function parseLines(text: string): unknown[] {
