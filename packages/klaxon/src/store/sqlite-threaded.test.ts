@@ -11,10 +11,11 @@ import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import type { FromWriter } from './sqlite-thread-protocol.js';
 import { ThreadedSqliteStore } from './sqlite-threaded.js';
-import { archivedEvent, at, auditRecord, delivery, findingState } from './testdata/builders.js';
-import { buildChildStore, commitUntilKilled, runChild } from './testdata/child-store.js';
+import { archivedEvent, at, auditRecord, delivery, findingState, silence } from './testdata/builders.js';
+import { buildChildStore } from './testdata/child-store.js';
 
-// The shared contract (store.case.test.ts) and the memory ≡ SQLite property already run against
+// The shared contract (store.case.test.ts), the memory ≡ SQLite property and the cross-process
+// tests of sqlite.test.ts (SIGKILL, concurrent commits and claims) already run against
 // ThreadedSqliteStore; these are the cases that only a store with a writer thread has.
 
 const root = mkdtempSync(join(tmpdir(), 'klaxon-threaded-'));
@@ -99,32 +100,33 @@ describe('ThreadedSqliteStore keeps the main thread free', () => {
 });
 
 describe('ThreadedSqliteStore group commit', () => {
-  it('sends the writes of one turn together and answers them in one message after one transaction', async () => {
+  // Rolling back a failing write alone is tested for both SQLite adapters in sqlite.test.ts.
+  it('sends the writes of one turn together and answers them in one message, after one transaction', async () => {
     const store = await ThreadedSqliteStore.open(dbPath());
-    await store.commit({ audit: [auditRecord('taken')] });
+    await store.commit({ deliveries: [delivery('d1')], audit: [auditRecord('taken')] });
     const messages: FromWriter[] = [];
     writerOf(store).on('message', (message: FromWriter) => messages.push(message));
     const results = await Promise.allSettled([
-      store.commit({ events: [archivedEvent('e1')], deliveries: [delivery('d1')] }),
-      // Its event and delivery are written before the audit row fails: its savepoint must undo them.
-      store.commit({
-        events: [archivedEvent('e2')],
-        deliveries: [delivery('d2')],
-        audit: [auditRecord('taken')],
-      }),
-      store.commit({ events: [archivedEvent('e3')], deliveries: [delivery('d3')] }),
+      store.commit({ events: [archivedEvent('e1')] }),
+      store.claimDeliveries(at(1), 5, 60_000),
+      store.commit({ audit: [auditRecord('taken')] }),
+      store.putSilence(silence('s1')),
+      store.deleteSilence('s1'),
+      store.retryDelivery('d1', at(2)),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(await failure(Promise.reject((results[1] as PromiseRejectedResult).reason))).toEqual({
-      name: 'StoreError',
-      message: 'store: UNIQUE constraint failed: audit.id',
-      badInput: false,
-    });
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as StoreError).message)),
+    ).toEqual([
+      undefined,
+      [delivery('d1')],
+      'store: UNIQUE constraint failed: audit.id',
+      undefined,
+      true,
+      true,
+    ]);
     expect(messages.map((m) => (m.type === 'settled' ? m.results.map((r) => r.ok) : m.type))).toEqual([
-      [true, false, true],
+      [true, true, false, true, true, true],
     ]);
-    expect((await store.listDeliveries({})).map((d) => d.id)).toEqual(['d1', 'd3']);
-    expect((await store.listEvents({})).map((e) => e.id).sort()).toEqual(['e1', 'e3']);
     await store.close();
   });
 
@@ -264,44 +266,10 @@ describe('ThreadedSqliteStore errors', () => {
   });
 });
 
-describe('ThreadedSqliteStore in other processes', () => {
+describe('ThreadedSqliteStore in a process of its own', () => {
   let child: string;
   beforeAll(() => {
     child = buildChildStore(mkdtempSync(join(root, 'child-')));
-  });
-
-  it('keeps every acknowledged commit when the process is killed with SIGKILL', async () => {
-    const path = dbPath();
-    SqliteStore.open(path).close();
-    const acked = await commitUntilKilled(child, path, 300, 'threaded');
-    expect(acked.length).toBeGreaterThanOrEqual(300);
-    const store = await ThreadedSqliteStore.open(path);
-    const stored = new Set((await store.listEvents({})).map((e) => e.id));
-    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
-    await store.close();
-  });
-
-  it('shares a file with SqliteStore processes: commits wait for each other, no claim is given twice', async () => {
-    const path = dbPath();
-    const store = await ThreadedSqliteStore.open(path);
-    const ids = Array.from({ length: 600 }, (_, i) => `d${String(i).padStart(4, '0')}`);
-    await store.commit({ deliveries: ids.map((id, i) => delivery(id, { nextAttemptAt: at(i % 50) })) });
-    const startAt = String(Date.now() + 1000);
-    const [plainCommits, threadedCommits, ...claimers] = await Promise.all([
-      runChild(child, ['commit', path, 'a', '200'], 'sqlite'),
-      runChild(child, ['commit', path, 'b', '200'], 'threaded'),
-      runChild(child, ['claim', path, at(100), '7', startAt], 'threaded'),
-      runChild(child, ['claim', path, at(100), '11', startAt], 'sqlite'),
-    ]);
-    expect([plainCommits?.length, threadedCommits?.length]).toEqual([200, 200]);
-    const claims = claimers.map((lines) => (lines[0] as { claimed: string[] }).claimed);
-    for (const claim of claims) expect(claim.length).toBeGreaterThan(0);
-    expect(claims.flat().sort()).toEqual(ids);
-    expect(await store.stats()).toEqual({
-      deliveries: { pending: 600, sent: 0, dead: 0 },
-      events: { accepted: 400, rejected: 0 },
-    });
-    await store.close();
   });
 
   it('keeps the process alive while a write waits, and not once idle', () => {

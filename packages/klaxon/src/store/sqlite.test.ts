@@ -8,6 +8,7 @@ import type { Delivery } from './ports.js';
 import { deliveryToRow } from './rows.js';
 import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
+import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import {
   archivedEvent,
   at,
@@ -79,8 +80,11 @@ describe('SqliteStore on disk', () => {
     await reopened.close();
   });
 
-  it('group-commits writes of one turn, and a failing one rejects alone', async () => {
-    const store = SqliteStore.open(dbPath());
+  it.each([
+    ['SqliteStore', (path: string) => SqliteStore.open(path)],
+    ['ThreadedSqliteStore', (path: string) => ThreadedSqliteStore.open(path)],
+  ] as const)('%s group-commits writes of one turn, and a failing one rejects alone', async (_, open) => {
+    const store = await open(dbPath());
     await store.commit({ audit: [auditRecord('taken')] });
     const results = await Promise.allSettled([
       store.commit({ events: [archivedEvent('e1')], deliveries: [delivery('d1')] }),
@@ -144,30 +148,36 @@ describe('SqliteStore prune', () => {
 });
 
 describe('SqliteStore group commit', () => {
-  it('gives claims in a group that is run again the results of the run that was kept', async () => {
-    const store = SqliteStore.open(dbPath());
-    await store.commit({
-      deliveries: ['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => delivery(id)),
-      audit: [auditRecord('a1')],
-    });
-    const [first, failed, second, outcome] = await Promise.allSettled([
-      store.claimDeliveries(at(1), 2, 60_000),
-      store.commit({ deliveries: [delivery('d6')], audit: [auditRecord('a1')] }),
-      store.claimDeliveries(at(1), 2, 60_000),
-      store.recordOutcome('d5', { kind: 'sent', at: at(1) }),
-    ]);
-    expect(failed.status).toBe('rejected');
-    expect(outcome.status).toBe('fulfilled');
-    const ids = (r: PromiseSettledResult<Delivery[]>) =>
-      r.status === 'fulfilled' ? r.value.map((d) => d.id) : r;
-    expect(ids(first as PromiseSettledResult<Delivery[]>)).toEqual(['d1', 'd2']);
-    expect(ids(second as PromiseSettledResult<Delivery[]>)).toEqual(['d3', 'd4']);
-    // The leases were kept (nothing left to claim) and the failed commit left nothing behind.
-    expect(await store.claimDeliveries(at(2), 10, 60_000)).toEqual([]);
-    expect(await store.getDelivery('d6')).toBeUndefined();
-    expect(await store.stats()).toMatchObject({ deliveries: { pending: 4, sent: 1, dead: 0 } });
-    await store.close();
-  });
+  it.each([
+    ['SqliteStore', (path: string) => SqliteStore.open(path)],
+    ['ThreadedSqliteStore', (path: string) => ThreadedSqliteStore.open(path)],
+  ] as const)(
+    '%s gives claims in a group that is run again the results of the run that was kept',
+    async (_, open) => {
+      const store = await open(dbPath());
+      await store.commit({
+        deliveries: ['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => delivery(id)),
+        audit: [auditRecord('a1')],
+      });
+      const [first, failed, second, outcome] = await Promise.allSettled([
+        store.claimDeliveries(at(1), 2, 60_000),
+        store.commit({ deliveries: [delivery('d6')], audit: [auditRecord('a1')] }),
+        store.claimDeliveries(at(1), 2, 60_000),
+        store.recordOutcome('d5', { kind: 'sent', at: at(1) }),
+      ]);
+      expect(failed.status).toBe('rejected');
+      expect(outcome.status).toBe('fulfilled');
+      const ids = (r: PromiseSettledResult<Delivery[]>) =>
+        r.status === 'fulfilled' ? r.value.map((d) => d.id) : r;
+      expect(ids(first as PromiseSettledResult<Delivery[]>)).toEqual(['d1', 'd2']);
+      expect(ids(second as PromiseSettledResult<Delivery[]>)).toEqual(['d3', 'd4']);
+      // The leases were kept (nothing left to claim) and the failed commit left nothing behind.
+      expect(await store.claimDeliveries(at(2), 10, 60_000)).toEqual([]);
+      expect(await store.getDelivery('d6')).toBeUndefined();
+      expect(await store.stats()).toMatchObject({ deliveries: { pending: 4, sent: 1, dead: 0 } });
+      await store.close();
+    },
+  );
 });
 
 describe('SqliteStore migrations', () => {
@@ -326,7 +336,8 @@ describe('SqliteStore across processes', () => {
       const results = await Promise.all([
         runChild(child, ['claim', path, at(100), '7', startAt]),
         runChild(child, ['claim', path, at(100), '7', startAt]),
-        runChild(child, ['claim', path, at(100), '13', startAt]),
+        // A ThreadedSqliteStore process claims alongside: its claims run in its writer thread.
+        runChild(child, ['claim', path, at(100), '13', startAt], 'threaded'),
       ]);
       const claims = results.map((lines) => (lines[0] as { claimed: string[] }).claimed);
       const all = claims.flat();
@@ -339,28 +350,38 @@ describe('SqliteStore across processes', () => {
     }
   });
 
-  it('lets two processes commit to one file at once, waiting for each other', async () => {
-    const path = dbPath();
-    await SqliteStore.open(path).close();
-    const [a, b] = await Promise.all([
-      runChild(child, ['commit', path, 'a', '400']),
-      runChild(child, ['commit', path, 'b', '400']),
-    ]);
-    expect(a).toHaveLength(400);
-    expect(b).toHaveLength(400);
-    const store = SqliteStore.open(path);
-    expect((await store.stats()).events.accepted).toBe(800);
-    await store.close();
-  });
+  it.each([
+    ['sqlite', 'sqlite'],
+    ['sqlite', 'threaded'],
+  ] as const)(
+    'lets two processes (%s, %s) commit to one file at once, waiting for each other',
+    async (first, second) => {
+      const path = dbPath();
+      await SqliteStore.open(path).close();
+      const [a, b] = await Promise.all([
+        runChild(child, ['commit', path, 'a', '400'], first),
+        runChild(child, ['commit', path, 'b', '400'], second),
+      ]);
+      expect(a).toHaveLength(400);
+      expect(b).toHaveLength(400);
+      const store = SqliteStore.open(path);
+      expect((await store.stats()).events.accepted).toBe(800);
+      await store.close();
+    },
+  );
 
-  it('keeps every acknowledged commit when the writer is killed with SIGKILL', async () => {
-    const path = dbPath();
-    SqliteStore.open(path).close();
-    const acked = await commitUntilKilled(child, path, 300);
-    expect(acked.length).toBeGreaterThanOrEqual(300);
-    const store = SqliteStore.open(path);
-    const stored = new Set((await store.listEvents({})).map((e) => e.id));
-    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
-    await store.close();
-  });
+  // ThreadedSqliteStore too: its acknowledgement must also wait for the writer thread's fsync.
+  it.each(['sqlite', 'threaded'] as const)(
+    'keeps every acknowledged commit when the writer (%s) is killed with SIGKILL',
+    async (adapter) => {
+      const path = dbPath();
+      SqliteStore.open(path).close();
+      const acked = await commitUntilKilled(child, path, 300, adapter);
+      expect(acked.length).toBeGreaterThanOrEqual(300);
+      const store = SqliteStore.open(path);
+      const stored = new Set((await store.listEvents({})).map((e) => e.id));
+      expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+      await store.close();
+    },
+  );
 });
