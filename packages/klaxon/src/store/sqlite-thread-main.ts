@@ -41,7 +41,7 @@ function serve(port: MessagePort, init: ThreadInit): void {
           reject: (error) => results.push({ id, ok: false, error: toWire(error) }),
         });
       }
-    } else {
+    } else if (message.type === 'close') {
       // Messages arrive in order: every write sent before `close` is queued by now.
       commits.drain();
       db.close();

@@ -76,7 +76,13 @@ export class ThreadedSqliteStore extends SqliteStoreBase {
       throw badInput('ThreadedSqliteStore needs a database file: an in-memory database has one connection');
     }
     const init: ThreadInit = { path, options: checked };
-    const worker = new Worker(writerScript(), { workerData: init, name: 'klaxon-sqlite-writer' });
+    const script = writerScript();
+    let worker: Worker;
+    try {
+      worker = new Worker(script, { workerData: init, name: 'klaxon-sqlite-writer' });
+    } catch (error) {
+      throw cannotOpen(path, error);
+    }
     try {
       await started(worker, path);
     } catch (error) {
