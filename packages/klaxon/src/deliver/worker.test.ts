@@ -5,6 +5,7 @@ import { ManualClock } from '../route/clock.js';
 import type { Notification } from '../route/notification.js';
 import { pendingDelivery } from '../route/outbox-row.js';
 import { MemoryStore } from '../store/memory.js';
+import type { Delivery } from '../store/ports.js';
 import { backoffDelay, retryDelay } from './backoff.js';
 import { final, recordingOutput, retryable, type Script } from './testdata/recording-output.js';
 import { TokenBucket } from './token-bucket.js';
@@ -226,7 +227,7 @@ describe('TokenBucket', () => {
   });
 });
 
-describe('DeliveryWorker.admit (ingest back-pressure)', () => {
+describe('DeliveryWorker.take and admit (hand-over and ingest back-pressure)', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -240,16 +241,45 @@ describe('DeliveryWorker.admit (ingest back-pressure)', () => {
     return done;
   };
 
+  /** Commits deliveries leased to "this process" for a minute, as `klaxon serve` does, and hands them over. */
+  async function handOver(
+    ctx: Awaited<ReturnType<typeof setup>>,
+    ...ns: Notification[]
+  ): Promise<Delivery[]> {
+    const leasedUntil = new Date(ctx.clock.now().getTime() + 60_000).toISOString();
+    const ds = ns.map((n) => ({ ...pendingDelivery(n, n.findings[0]!.key, ctx.clock.now()), leasedUntil }));
+    await ctx.store.commit({ deliveries: ds });
+    ctx.worker.take(ds);
+    return ds;
+  }
+
+  it('sends handed-over deliveries without claiming them, once each, even if a claim finds them too', async () => {
+    const ctx = await setup();
+    await handOver(ctx, notification('d1'), notification('d2'));
+    // Their lease keeps them out of claims; after it, a claim would find them, but they are ours.
+    expect(await ctx.store.claimDeliveries(ctx.clock.now().toISOString(), 10, 1000)).toEqual([]);
+    await ctx.worker.idle();
+    expect(ctx.output.sends.map((s) => s.idempotencyKey).sort()).toEqual(['d1', 'd2']);
+    expect((await ctx.store.listDeliveries({ state: 'sent' })).length).toBe(2);
+    expect(ctx.worker.backlog).toBe(0);
+    const ds = await handOver(ctx, notification('d3'));
+    ctx.worker.take(ds); // the same delivery twice: still one send
+    await ctx.worker.idle();
+    expect(ctx.output.sends.filter((s) => s.idempotencyKey === 'd3')).toHaveLength(1);
+  });
+
   it('lets ingest in at once below the backlog, and holds it until an attempt finishes above it', async () => {
-    const { worker, output, enqueue } = await setup([], { settings: { backlog: 2 } });
+    const ctx = await setup([], { settings: { backlog: 2 } });
+    const { worker, output } = ctx;
     worker.start();
     try {
       expect(await settled(worker.admit())).toBe(true);
-      await enqueue(notification('d1'), notification('d2'), notification('d3'));
-      worker.enqueued(3);
+      const open = output.hold();
+      await handOver(ctx, notification('d1'), notification('d2'), notification('d3'));
       expect(worker.backlog).toBe(3);
       const held = worker.admit();
       expect(await settled(held)).toBe(false);
+      open();
       await held;
       expect(output.sends.length).toBeGreaterThanOrEqual(1);
       await worker.idle();
@@ -261,9 +291,11 @@ describe('DeliveryWorker.admit (ingest back-pressure)', () => {
 
   it('never holds a request longer than MAX_ADMIT_WAIT_MS, and stop() lets every waiter go', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { worker } = await setup([], { settings: { backlog: 1 } });
+    const ctx = await setup([], { settings: { backlog: 1 } });
+    const { worker, output } = ctx;
     worker.start();
-    worker.enqueued(5); // nothing to send: the backlog cannot shrink
+    const open = output.hold(); // sends hang: the backlog cannot shrink
+    await handOver(ctx, notification('d1'), notification('d2'));
     const first = worker.admit();
     vi.advanceTimersByTime(MAX_ADMIT_WAIT_MS - 1);
     expect(await settled(first)).toBe(false);
@@ -273,15 +305,19 @@ describe('DeliveryWorker.admit (ingest back-pressure)', () => {
     expect(await settled(second)).toBe(false);
     const stopping = worker.stop();
     expect(await settled(second)).toBe(true);
-    vi.advanceTimersByTime(1000);
+    open();
+    // The held sends finish and their outcomes are written on (fake) timers: run them.
+    for (let i = 0; i < 10; i++) await vi.advanceTimersByTimeAsync(100);
     await stopping;
   });
 
   it('without a backlog setting ingest is never held', async () => {
-    const { worker } = await setup();
-    worker.start();
-    worker.enqueued(1000);
-    expect(await settled(worker.admit())).toBe(true);
-    await worker.stop();
+    const ctx = await setup();
+    ctx.worker.start();
+    const open = ctx.output.hold();
+    await handOver(ctx, notification('d1'), notification('d2'));
+    expect(await settled(ctx.worker.admit())).toBe(true);
+    open();
+    await ctx.worker.stop();
   });
 });

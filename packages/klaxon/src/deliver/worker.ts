@@ -85,7 +85,7 @@ export class DeliveryWorker {
   #outcomes: { id: string; outcome: DeliveryOutcome; resolve: () => void; reject: (e: unknown) => void }[] =
     [];
   #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Deliveries ingest committed that have not finished an attempt yet (see `admit`). */
+  /** Deliveries handed over by `take` that have not finished an attempt yet (see `admit`). */
   #backlog = 0;
   #admitWaiters: { resolve: () => void; timer: ReturnType<typeof setTimeout> }[] = [];
   #stopSignal!: () => void;
@@ -116,15 +116,9 @@ export class DeliveryWorker {
     this.#loop = this.#run();
   }
 
-  /** Deliveries committed by ingest whose first attempt has not finished. */
+  /** Deliveries handed over by `take` whose first attempt has not finished. */
   get backlog(): number {
     return this.#backlog;
-  }
-
-  /** Ingest committed `count` new deliveries: they join the backlog, and the worker looks now. */
-  enqueued(count: number): void {
-    this.#backlog += count;
-    this.wake();
   }
 
   /**
@@ -153,7 +147,7 @@ export class DeliveryWorker {
   }
 
   #attempted(): void {
-    if (this.#backlog > 0) this.#backlog--;
+    this.#backlog--;
     const limit = this.#o.settings.backlog ?? Number.POSITIVE_INFINITY;
     // One finished attempt lets one waiting request in (oldest first), so a crowd of waiters is
     // not all let through by a single finished send.
@@ -199,29 +193,43 @@ export class DeliveryWorker {
     const claimed = await this.#o.store.claimDeliveries(now, free, this.#o.settings.leaseTime);
     this.#lastClaimFull = claimed.length >= free;
     let started = 0;
-    for (const delivery of claimed) {
-      // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
-      if (this.#inFlight.has(delivery.id)) continue;
-      const job = this.#process(delivery)
-        .catch((err: unknown) => {
-          // A store failure while recording: the lease runs out and the delivery is claimed again.
-          this.#log({
-            level: 'error',
-            msg: 'delivery attempt failed',
-            delivery: delivery.id,
-            error: this.#o.redact(String(err)),
-          });
-        })
-        .finally(() => {
-          this.#inFlight.delete(delivery.id);
-          this.#attempted();
-          // Claiming is a write transaction: only look again when a full claim left work behind.
-          if (this.#lastClaimFull) this.wake();
-        });
-      this.#inFlight.set(delivery.id, job);
-      started++;
-    }
+    for (const delivery of claimed) if (this.#start(delivery, false)) started++;
     return started;
+  }
+
+  /**
+   * Attempts deliveries that were committed already leased to this process (ingest hands them
+   * over after its commit instead of the worker claiming them back): no claim round trip, and no
+   * reading back what was just written. They count in the backlog until their first attempt ends.
+   */
+  take(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      if (this.#start(delivery, true)) this.#backlog++;
+    }
+  }
+
+  /** Starts one claimed or handed-over (`taken`) delivery; false if it is already under way here. */
+  #start(delivery: Delivery, taken: boolean): boolean {
+    // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
+    if (this.#inFlight.has(delivery.id)) return false;
+    const job = this.#process(delivery)
+      .catch((err: unknown) => {
+        // A store failure while recording: the lease runs out and the delivery is claimed again.
+        this.#log({
+          level: 'error',
+          msg: 'delivery attempt failed',
+          delivery: delivery.id,
+          error: this.#o.redact(String(err)),
+        });
+      })
+      .finally(() => {
+        this.#inFlight.delete(delivery.id);
+        if (taken) this.#attempted();
+        // Claiming is a write transaction: only look again when a full claim left work behind.
+        if (this.#lastClaimFull) this.wake();
+      });
+    this.#inFlight.set(delivery.id, job);
+    return true;
   }
 
   /** Resolves when nothing is in flight. */

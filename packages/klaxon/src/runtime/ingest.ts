@@ -244,7 +244,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       for (const f of decision.findings) if (f.silenced && f.matched.length > 0) deps.metrics.silenced.inc();
       enqueued += decision.notifications.length;
     }
-    if (enqueued > 0) deps.worker?.enqueued(enqueued);
+    if (enqueued > 0) deps.worker?.wake();
     return {
       status: 202,
       body: {

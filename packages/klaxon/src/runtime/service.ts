@@ -6,12 +6,19 @@
 import { isLoopback, type KlaxonConfig, Redactor } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../route/clock.js';
-import type { Store } from '../store/ports.js';
+import type { CommitBatch, Store } from '../store/ports.js';
+import { ThreadedSqliteStore } from '../store/sqlite-threaded.js';
 import { CommitWindow } from './commit-window.js';
 import { createLogger } from './log.js';
 import { KlaxonMetrics } from './metrics.js';
 import { createApp, createRequestListener, listen, type ServerDeps } from './server.js';
-import { createDeliveryWorker, createGroupFlusher, createRouter, openStore, retentionOf } from './wiring.js';
+import {
+  createDeliveryWorker,
+  createGroupFlusher,
+  createRouter,
+  openServiceStore,
+  retentionOf,
+} from './wiring.js';
 
 /** How to start. Host, port and db override `config.settings`. */
 export interface ServiceOptions {
@@ -54,18 +61,31 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const redactor = options.redactor ?? new Redactor(token === undefined ? [] : [token]);
   const redact = (text: string) => redactor.redact(text);
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? openStore(options.db ?? config.settings.db);
+  const store = options.store ?? (await openServiceStore(options.db ?? config.settings.db));
   const log = createLogger(redact, options.log);
   const metrics = new KlaxonMetrics();
   const tick = options.tick ?? 250;
 
-  const window = new CommitWindow(store);
-  const router = await createRouter(config, store, clock, (batch) => window.commit(batch));
   const worker = createDeliveryWorker(config, store, clock, {
     redact,
     log,
     observer: metrics,
     pollInterval: tick,
+  });
+  // A writer-thread store group-commits by itself (what arrives while it fsyncs is the next
+  // transaction); a store on this thread needs the window to gather concurrent commits.
+  const window = store instanceof ThreadedSqliteStore ? undefined : new CommitWindow(store);
+  const durable = (batch: CommitBatch) => (window === undefined ? store.commit(batch) : window.commit(batch));
+  // New deliveries are committed leased to this process and handed to the worker once durable:
+  // no claim round trip, no reading back what was just written. If the process dies first, the
+  // lease runs out and whoever runs next claims them from the outbox.
+  const leaseTime = config.settings.delivery.leaseTime;
+  const router = await createRouter(config, store, clock, async (batch) => {
+    if (batch.deliveries === undefined || batch.deliveries.length === 0) return durable(batch);
+    const leasedUntil = new Date(clock.now().getTime() + leaseTime).toISOString();
+    const deliveries = batch.deliveries.map((d) => ({ ...d, leasedUntil }));
+    await durable({ ...batch, deliveries });
+    worker.take(deliveries);
   });
   const flusher = createGroupFlusher(config, store, clock);
   const app = createApp({

@@ -19,10 +19,21 @@ import { Router } from '../route/router.js';
 import type { RouteRule, SilenceSpec } from '../route/rule.js';
 import type { CommitBatch, Retention, Store } from '../store/ports.js';
 import { SqliteStore } from '../store/sqlite.js';
+import { ThreadedSqliteStore } from '../store/sqlite-threaded.js';
 
-/** The store `klaxon serve` and the CLI use: the SQLite file at `path` (created with its folder). */
+/** The store the CLI's one-shot commands use: the SQLite file at `path` (created with its folder). */
 export function openStore(path: string): Store {
   return SqliteStore.open(path);
+}
+
+/**
+ * The store `klaxon serve` uses: the same file, with writes and their fsyncs on a writer thread so
+ * the event loop keeps serving while a commit is made durable. `:memory:` (one connection only)
+ * gets the single-threaded store.
+ */
+export async function openServiceStore(path: string): Promise<Store> {
+  if (path === ':memory:' || path === '') return SqliteStore.open(path);
+  return ThreadedSqliteStore.open(path);
 }
 
 /** The config's rules in the shape route/ takes (durations are already milliseconds). */

@@ -53,6 +53,12 @@ export interface Delivery {
   readonly attempts: number;
   /** When it may next be tried (pending) — workers claim rows with `nextAttemptAt <= now`. */
   readonly nextAttemptAt: string;
+  /**
+   * Written only: committed already leased until this time, because the committing process
+   * attempts the delivery itself (no claim round trip); other workers may claim it only after.
+   * Stores do not return it.
+   */
+  readonly leasedUntil?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastError?: string;

@@ -199,6 +199,8 @@ export function deliveryToRow(delivery: Delivery, path: string): DeliveryRow {
     throw badInput(`${path}.attempts: expected a non-negative integer`);
   }
   const nextMs = instantMs(delivery.nextAttemptAt, `${path}.nextAttemptAt`);
+  const leasedMs =
+    delivery.leasedUntil === undefined ? nextMs : instantMs(delivery.leasedUntil, `${path}.leasedUntil`);
   return {
     id,
     output: text(delivery.output, `${path}.output`),
@@ -209,7 +211,7 @@ export function deliveryToRow(delivery: Delivery, path: string): DeliveryRow {
     attempts: delivery.attempts,
     next_attempt_at: delivery.nextAttemptAt,
     next_attempt_ms: nextMs,
-    claimable_ms: nextMs,
+    claimable_ms: Math.max(nextMs, leasedMs),
     created_at: delivery.createdAt,
     created_ms: instantMs(delivery.createdAt, `${path}.createdAt`),
     updated_at: delivery.updatedAt,

@@ -195,6 +195,23 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
         expect(await store.claimDeliveries(at(15), 5, 10_000)).toEqual([]);
       });
 
+      it('leaves a row committed with leasedUntil to its committer until then, and returns it without it', async () => {
+        await store.commit({
+          deliveries: [
+            { ...delivery('held'), leasedUntil: at(30) },
+            { ...delivery('due-later'), nextAttemptAt: at(50), leasedUntil: at(30) },
+          ],
+        });
+        expect(await store.claimDeliveries(at(29.999), 5, 1000)).toEqual([]);
+        expect(await store.claimDeliveries(at(30), 5, 100_000)).toEqual([delivery('held')]);
+        // A lease shorter than the wait for the next attempt does not make it due early.
+        expect(await store.claimDeliveries(at(49), 5, 1000)).toEqual([]);
+        expect(ids(await store.claimDeliveries(at(50), 5, 1000))).toEqual(['due-later']);
+        await expect(
+          store.commit({ deliveries: [{ ...delivery('bad'), leasedUntil: 'soon' }] }),
+        ).rejects.toThrow(/deliveries\[0\]\.leasedUntil: expected an ISO-8601 time/);
+      });
+
       it('rejects a bad limit or lease', async () => {
         await expect(store.claimDeliveries(at(0), 0, 1000)).rejects.toBeInstanceOf(StoreError);
         await expect(store.claimDeliveries(at(0), 1, -5)).rejects.toBeInstanceOf(StoreError);
