@@ -1,6 +1,7 @@
 import { EventTextError } from './errors.js';
 import { type ArrayPosition, type EventField, type EventFields, flattenEvent } from './event.js';
-import type { Leaf } from './operators.js';
+import { NumberText } from './number-text.js';
+import { type Leaf, testValue, type ValueTest } from './operators.js';
 
 /**
  * The paths patterns mention, as a tree keyed by event object keys: a node's children are reached
@@ -139,7 +140,31 @@ export function scanEventText(
   return {
     fields,
     deferred: wanted.deferredPaths,
-    pending: (path) => (fallback ? 0 : scanner.pending(path)),
+    someNumber(path, tests) {
+      if (fallback) return undefined;
+      // The text first: opening a deferred value above `path` may add leaves at `path`.
+      let found: 0 | 2 | undefined;
+      try {
+        found = scanner.someNumber(path, tests);
+      } catch (err) {
+        if (err !== DUPLICATE_KEY) throw err;
+        fallback = true;
+        fields = flattenEvent(JSON.parse(text), wantedPaths);
+        return undefined;
+      }
+      const opened = scanner.opened;
+      if (opened !== undefined) {
+        // A value above `path` had to be read: if most events need that, the matcher reads it at
+        // once (what lies under it stays deferred when no rule reads it eagerly).
+        wanted.resolved.set(opened, (wanted.resolved.get(opened) ?? 0) + 1);
+      }
+      if (found !== 0) return found;
+      for (const leaf of fields.get(path) ?? []) {
+        if (typeof leaf.value === 'number' && passesNumber(tests, leaf.value))
+          return leaf.position === null ? 1 : 2;
+      }
+      return 0;
+    },
     at(path) {
       if (!fallback && wanted.deferredPaths.has(path)) {
         try {
@@ -161,16 +186,33 @@ export interface EventLeaves {
   /** Paths read only through `at`, on demand (costly: a second pass over part of the text). */
   readonly deferred: ReadonlySet<string>;
   at(path: string): EventField[] | undefined;
-  /** How many characters of text `at(path)` would still have to read (0 once read). */
-  pending(path: string): number;
+  /**
+   * For tests only numbers can pass (see `numbersOnly`): 0 when no leaf at `path` passes, 1 when
+   * one outside any array does, 2 when one inside an array does; undefined when this cannot be told
+   * without reading the path with `at`. Deferred number arrays are tested straight from the text.
+   */
+  someNumber(path: string, tests: readonly ValueTest[]): 0 | 1 | 2 | undefined;
 }
 
 const NONE: ReadonlySet<string> = new Set();
 
 /** Wraps fully read fields. */
 export function leavesOf(fields: EventFields): EventLeaves {
-  return { fields, deferred: NONE, at: (path) => fields.get(path), pending: () => 0 };
+  return {
+    fields,
+    deferred: NONE,
+    at: (path) => fields.get(path),
+    someNumber: () => undefined,
+  };
 }
+
+function passesNumber(tests: readonly ValueTest[], value: number): boolean {
+  for (const test of tests) if (testValue(test, value)) return true;
+  return false;
+}
+
+/** One reader for every scanner: numbers are read one at a time, never concurrently. */
+const NUMBER = new NumberText();
 
 const DUPLICATE_KEY = Symbol('duplicate key');
 
@@ -191,6 +233,10 @@ class Scanner {
   private resolving = false;
   /** The path being resolved: deferred parts beside it stay deferred (see `value`). */
   private target = '';
+  /** Reading only the way down to `target`: the value at `target` itself stays deferred. */
+  private opening = false;
+  /** The path of the first deferred value above its path that the last someNumber call read. */
+  opened: string | undefined;
 
   constructor(
     private readonly s: string,
@@ -208,14 +254,53 @@ class Scanner {
     return this.deferred.length > 0;
   }
 
-  /** Characters of the deferred values not yet read that hold `path` or lie under it. */
-  pending(path: string): number {
-    let chars = 0;
-    for (const span of this.deferred) {
-      if (span !== undefined && (within(path, span.node.path) || within(span.node.path, path)))
-        chars += span.end - span.start;
+  /**
+   * Tests the numbers of the deferred values at exactly `path` (see EventLeaves.someNumber) without
+   * turning them into leaves. A deferred value above `path` is read down to it first, leaving the
+   * value at `path` deferred. Undefined when a deferred array at `path` holds anything but numbers
+   * and arrays (such as objects, whose leaves sit at other paths): `at` reads those.
+   */
+  someNumber(path: string, tests: readonly ValueTest[]): 0 | 2 | undefined {
+    const s = this.s;
+    this.opened = undefined;
+    // Opening a value above `path` appends the parts under it: the loop visits them too.
+    for (let k = 0; k < this.deferred.length; k++) {
+      const span = this.deferred[k];
+      if (span === undefined) continue;
+      if (span.node.path !== path) {
+        if (within(path, span.node.path)) {
+          this.deferred[k] = undefined;
+          this.opened ??= span.node.path;
+          this.resolving = true;
+          this.opening = true;
+          this.target = path;
+          this.i = span.start;
+          try {
+            this.value(span.node, span.position);
+          } finally {
+            this.opening = false;
+          }
+        }
+        continue;
+      }
+      // An object holds no leaves at its own path; an array holds its elements (and theirs).
+      let i = span.start;
+      if (s.charCodeAt(i) !== 91) continue;
+      const end = span.end;
+      while (i < end) {
+        const c = s.charCodeAt(i);
+        if (c === 45 || (c >= 48 && c <= 57)) {
+          NUMBER.read(s, i);
+          if (NUMBER.passes(tests)) return 2;
+          i = NUMBER.end;
+        } else if (c === 91 || c === 93 || c === 44 || c === 32 || c === 10 || c === 13 || c === 9) {
+          i++;
+        } else {
+          return undefined;
+        }
+      }
     }
-    return chars;
+    return 0;
   }
 
   /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves; false when none was left. */
@@ -267,9 +352,16 @@ class Scanner {
     // A deferred part is skipped and noted; on a second pass, parts on the way to the asked path
     // (and all under it) are read, and the ones beside it are noted again, so asking for
     // geometry.firstCoordinates.x does not turn geometry.coordinates into numbers.
+    // A scalar costs about as much to read as to skip and note, so only objects and arrays wait.
     if (
       node.deferred &&
-      !(this.resolving && (within(this.target, node.path) || within(node.path, this.target)))
+      (c === 123 || c === 91) &&
+      !(
+        this.resolving &&
+        (this.opening
+          ? node.path !== this.target && within(this.target, node.path)
+          : within(this.target, node.path) || within(node.path, this.target))
+      )
     ) {
       const start = this.i;
       this.skipValue();

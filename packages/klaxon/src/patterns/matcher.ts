@@ -7,6 +7,7 @@ import {
 } from './compile.js';
 import { type EventField, flattenEvent, joinMembership, type Membership } from './event.js';
 import { type EventLeaves, leavesOf, scanEventText, type WantedTree, wantedTree } from './event-text.js';
+import { numbersOnly } from './number-text.js';
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
 /**
@@ -83,6 +84,11 @@ interface BranchState {
   stamp: number;
   /** The anchor was hit by a leaf outside any array and the branch has no other condition. */
   sure: boolean;
+  /** The anchor was hit by a leaf outside any array: verifying it again would find the same. */
+  anchorHeld: boolean;
+  /** Verification order for the deferred paths `planFor` (see `planOf`). */
+  plan: number[];
+  planFor: ReadonlySet<string> | undefined;
 }
 
 interface Hit {
@@ -280,7 +286,17 @@ export class PatternMatcher {
 
   private index(rule: Rule, branch: Branch): BranchState {
     this.changed();
-    const state: BranchState = { rule, branch, anchor: -1, postings: [], stamp: -1, sure: false };
+    const state: BranchState = {
+      rule,
+      branch,
+      anchor: -1,
+      postings: [],
+      stamp: -1,
+      sure: false,
+      anchorHeld: false,
+      plan: [],
+      planFor: undefined,
+    };
     const grown: { path: PathIndex; test: ValueTest }[] = [];
     for (const condition of branch) {
       const path = this.pathIndex(condition.path);
@@ -451,11 +467,15 @@ export class PatternMatcher {
             if (state.stamp !== stamp) {
               state.stamp = stamp;
               state.sure = false;
+              state.anchorHeld = false;
               candidates.push(state);
             }
             // The index is exact for the operators it holds: a one-condition branch hit by a leaf
-            // outside any array needs no further check.
-            if (leaf.position === null && state.branch.length === 1) state.sure = true;
+            // outside any array needs no further check, and a longer one no check of its anchor.
+            if (leaf.position === null) {
+              state.anchorHeld = true;
+              if (state.branch.length === 1) state.sure = true;
+            }
           }
         }
         // Only when needed: setting the length of an array is a call into the runtime.
@@ -465,14 +485,14 @@ export class PatternMatcher {
     const matched: Rule[] = [];
     for (const state of candidates) {
       const rule = state.rule;
-      if (rule.matched !== stamp && (state.sure || verify(state.branch, leaves))) {
+      if (rule.matched !== stamp && (state.sure || verify(state, leaves, state.anchorHeld))) {
         rule.matched = stamp;
         matched.push(rule);
       }
     }
     for (const state of this.alwaysCandidates) {
       const rule = state.rule;
-      if (rule.matched !== stamp && verify(state.branch, leaves)) {
+      if (rule.matched !== stamp && verify(state, leaves, false)) {
         rule.matched = stamp;
         matched.push(rule);
       }
@@ -526,9 +546,6 @@ export class PatternMatcher {
   }
 }
 
-/** Characters of deferred text above which a condition is verified after the smaller ones. */
-const SMALL_PART = 64;
-
 /** How many events from text between two looks at which deferred paths were needed. */
 const REVIEW_EVERY = 4096;
 
@@ -549,46 +566,60 @@ function sortByOrder(rules: Rule[]): void {
   }
 }
 
+/** A step of a verification plan that tests a number-only condition on the text (see `someNumber`). */
+const ON_TEXT = 1 << 16;
+
+/**
+ * The order in which a branch's required conditions are verified, for one set of deferred paths:
+ * conditions on paths read at once first, then those on paths read on demand, and last the
+ * number-only ones on such paths, which are tested on the text (a polygon's coordinates are then
+ * looked at only for branches that pass all the others). A step is a condition index, plus
+ * ON_TEXT for the last kind. exists:false conditions only matter to the array-consistency search.
+ */
+function planOf(branch: Branch, deferred: ReadonlySet<string>): number[] {
+  const eager: number[] = [];
+  const later: number[] = [];
+  const onText: number[] = [];
+  branch.forEach((condition, c) => {
+    if (condition.absent) return;
+    if (!deferred.has(condition.path)) eager.push(c);
+    else if (numbersOnly(condition.tests)) onText.push(c | ON_TEXT);
+    else later.push(c);
+  });
+  return [...eager, ...later, ...onText];
+}
+
 // Completes a candidate: finds, for every condition, the leaves at its path that pass it (the
 // index only said that some leaf hit each indexed condition), then runs the array-consistency
 // search over them. Same search as evaluate.ts; kept separate so the reference stays plain.
-function verify(branch: Branch, event: EventLeaves): boolean {
-  // Necessary, and without allocating: every required condition has a passing leaf. Conditions on
-  // paths already read go first, then those on small deferred parts (a scalar), and last those on
-  // big ones, so a polygon's coordinates are read only for branches that pass all the others.
+// `anchorHeld`: the anchor condition is known to hold through a leaf outside any array.
+function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): boolean {
+  const branch = state.branch;
+  if (state.planFor !== event.deferred) {
+    state.plan = planOf(branch, event.deferred);
+    state.planFor = event.deferred;
+  }
+  // Necessary, and without allocating: every required condition has a passing leaf.
+  const plan = state.plan;
+  const skip = anchorHeld ? state.anchor : -1;
   let constrained = 0;
-  let absent = false;
-  const anyDeferred = event.deferred.size > 0;
-  let later = false;
-  let postponed = 0;
-  for (let pass = 0; pass === 0 || (pass === 1 && later) || (pass === 2 && postponed !== 0); pass++) {
-    for (let c = 0; c < branch.length; c++) {
-      const condition = branch[c] as Condition;
-      if (condition.absent) {
-        absent = true;
-        continue;
-      }
-      if (pass === 2) {
-        if ((postponed & (1 << c)) === 0) continue;
-      } else {
-        if (anyDeferred && event.deferred.has(condition.path) !== (pass === 1)) {
-          later = true;
-          continue;
-        }
-        if (pass === 1 && c < 31 && event.pending(condition.path) > SMALL_PART) {
-          postponed |= 1 << c;
-          continue;
-        }
-      }
+  for (let k = 0; k < plan.length; k++) {
+    const step = plan[k] as number;
+    const c = step & (ON_TEXT - 1);
+    if (c === skip) continue;
+    const condition = branch[c] as Condition;
+    const found = step & ON_TEXT ? event.someNumber(condition.path, condition.tests) : undefined;
+    if (found === undefined) {
       const leaf = firstPassing(condition.tests, event.at(condition.path));
       if (leaf === undefined) return false;
       if (leaf.position !== null) constrained++;
-    }
+    } else if (found === 0) return false;
+    else if (found === 2) constrained++;
   }
   // Array consistency can only fail between two conditions whose leaves sit in arrays (a leaf
   // outside any array agrees with every other) or through an exists:false condition: otherwise
   // the passing leaves found above, one per condition, already form a consistent match.
-  if (!absent && constrained <= 1) return true;
+  if (constrained <= 1 && plan.length === branch.length) return true;
   const passing: EventField[][] = [];
   for (const condition of branch) {
     const leaves: EventField[] = [];

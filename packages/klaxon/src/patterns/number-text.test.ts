@@ -1,0 +1,207 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compilePattern, matchesPattern, PatternMatcher } from './index.js';
+import { NumberText } from './number-text.js';
+import { testValue, type ValueTest } from './operators.js';
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** The next double away from zero (toward zero when `down`), by one unit in the last place. */
+function ulp(x: number, down: boolean): number {
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return down ? x : 5e-324 * Math.sign(1 / x);
+  view.setFloat64(0, x);
+  view.setBigInt64(0, view.getBigInt64(0) + (down ? -1n : 1n));
+  return view.getFloat64(0);
+}
+
+const EDGES = [
+  0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308, 1e-290,
+  1e290, 0.1, -122.41017509116656, 37.74769304977191, 9007199254740994, 1e21, 123456789012345680000,
+];
+
+const double = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(...EDGES),
+  fc.integer(),
+  fc.double({ min: -200, max: 200, noNaN: true }),
+);
+
+/** Spellings JSON allows for a double, including ones with more digits than needed. */
+const spelling = fc.tuple(double, fc.nat(6), fc.integer({ min: 1, max: 21 })).map(([x, form, digits]) => {
+  let text: string;
+  switch (form) {
+    case 0:
+      text = String(x);
+      break;
+    case 1:
+      text = x.toExponential(Math.min(digits - 1, 20));
+      break;
+    case 2:
+      text = x.toPrecision(digits);
+      break;
+    case 3:
+      text = Math.abs(x) < 1e21 ? x.toFixed(Math.min(digits, 20)) : String(x);
+      break;
+    case 4:
+      text = `${String(x).replace(/e\+?/, 'e')}`.replace('e', 'E');
+      break;
+    case 5:
+      text = x.toExponential(Math.min(digits - 1, 20)).replace('e+', 'e');
+      break;
+    default:
+      text = `${String(Math.trunc(Math.abs(x)) % 1000)}.${'0'.repeat(digits)}1e-${digits}`;
+  }
+  return text;
+});
+
+/** Texts whose exact conversion is delicate: beyond 2^53, halfway cases, beyond float64, long. */
+const delicate = fc.constantFrom(
+  '9007199254740993',
+  '0.30000000000000004',
+  '1e400',
+  '-1e-400',
+  '2.4703282292062328e-324',
+  '2.4703282292062327e-324',
+  '1.7976931348623158e308',
+  '123456789012345678901234567890',
+  '0.000000000000000000000000000000000000000001234567890123456789',
+  '0e999999999',
+  '-0.0',
+  '-0E-5',
+);
+const text = fc.oneof(spelling, delicate);
+
+describe('NumberText', () => {
+  it('reads every JSON spelling of a double to exactly what Number() gives', () => {
+    const reader = new NumberText();
+    fc.assert(
+      fc.property(text, (text) => {
+        expect(reader.read(`${text},`, 0)).toBe(true);
+        expect(reader.end).toBe(text.length);
+        expect(Object.is(reader.exactValue(), Number(text))).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('decides numeric and exact-number tests as the exact value would, at and next to the bounds', () => {
+    const reader = new NumberText();
+    const bound = fc.tuple(double, fc.integer({ min: -2, max: 2 })).map(([x, steps]) => {
+      let b = x;
+      for (let i = 0; i < Math.abs(steps); i++) b = ulp(b, steps < 0);
+      return b;
+    });
+    const test: fc.Arbitrary<ValueTest> = fc.oneof(
+      bound.map((value) => ({ kind: 'exact-number' as const, value })),
+      fc
+        .tuple(bound, bound, fc.boolean(), fc.boolean(), fc.nat(3))
+        .map(([a, b, lowOpen, highOpen, shape]) => {
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          // One-sided ranges, two-sided ones, and equal bounds (the `=` form).
+          if (shape === 0)
+            return { kind: 'numeric', low, lowOpen, high: Number.POSITIVE_INFINITY, highOpen: false };
+          if (shape === 1)
+            return { kind: 'numeric', low: Number.NEGATIVE_INFINITY, lowOpen: false, high, highOpen };
+          if (shape === 2) return { kind: 'numeric', low, lowOpen: false, high: low, highOpen: false };
+          return { kind: 'numeric', low, lowOpen, high, highOpen };
+        }),
+    );
+    // Values drawn near the bounds too: the spelling of a bound nudged by a unit or two.
+    const near = fc.tuple(test, fc.integer({ min: -2, max: 2 }), fc.boolean()).map(([t, steps, useHigh]) => {
+      let x = t.kind === 'exact-number' ? t.value : t.kind === 'numeric' ? (useHigh ? t.high : t.low) : 0;
+      if (!Number.isFinite(x)) x = 0;
+      for (let i = 0; i < Math.abs(steps); i++) x = ulp(x, steps < 0);
+      return Number.isFinite(x) ? String(x) : '0';
+    });
+    fc.assert(
+      fc.property(fc.array(test, { minLength: 1, maxLength: 3 }), fc.oneof(text, near), (tests, text) => {
+        reader.read(text, 0);
+        const exact = Number(text);
+        expect(reader.passes(tests)).toBe(tests.some((t) => testValue(t, exact)));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('reads the longest number and refuses texts that are not one', () => {
+    const reader = new NumberText();
+    const NUM = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+    fc.assert(
+      fc.property(fc.stringMatching(/^[-+0-9.eE]{1,12}$/), (text) => {
+        NUM.lastIndex = 0;
+        const matched = NUM.test(text);
+        const ok = reader.read(text, 0);
+        if (ok) {
+          expect(matched).toBe(true);
+          expect(reader.end).toBe(NUM.lastIndex);
+          expect(Object.is(reader.exactValue(), Number(text.slice(0, reader.end)))).toBe(true);
+        } else {
+          // Refused: nothing matches, or the match stops before a dangling fraction or exponent.
+          expect(!matched || /[.eE]/.test(text.charAt(NUM.lastIndex))).toBe(true);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('number conditions on parts read on demand', () => {
+  it('agree with the reference evaluator on nested number arrays', () => {
+    // `tag` is the only indexed condition, so `geo` is read only for candidates, from the text.
+    const point = fc.array(fc.oneof(double, fc.constantFrom(-122.42, 37.8, 37.80001)), {
+      minLength: 1,
+      maxLength: 3,
+    });
+    const eventArb = fc.record({
+      tag: fc.constantFrom('a', 'b'),
+      geo: fc.record({
+        kind: fc.constantFrom('Polygon', 'Point'),
+        coords: fc.oneof(
+          fc.array(fc.array(point, { maxLength: 4 }), { maxLength: 2 }),
+          point,
+          double,
+          fc.array(fc.oneof(double, fc.constant('x'), fc.record({ v: double })), { maxLength: 3 }),
+        ),
+        first: fc.record({ x: double }),
+      }),
+    });
+    const range = fc
+      .tuple(double, double, fc.constantFrom('>', '>='), fc.constantFrom('<', '<='))
+      .map(([a, b, lo, hi]) => (a < b ? [lo, a, hi, b] : a === b ? ['=', a] : [lo, b, hi, a]));
+    const patternArb = fc.record({
+      tag: fc.constant(['a']),
+      geo: fc.record(
+        {
+          kind: fc.constant(['Polygon']),
+          coords: fc.oneof(
+            range.map((r) => [{ numeric: r }]),
+            double.map((x) => [x]),
+          ),
+          first: fc.record({ x: range.map((r) => [{ numeric: r }]) }),
+        },
+        { requiredKeys: ['coords'] },
+      ),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(patternArb, { minLength: 1, maxLength: 4 }),
+        fc.array(eventArb, { maxLength: 6 }),
+        (patterns, events) => {
+          const matcher = new PatternMatcher();
+          const compiled = patterns.map((p) => compilePattern(p));
+          compiled.forEach((c, i) => {
+            matcher.add(`r${i}`, c);
+          });
+          for (const e of events) {
+            // Events built with the coordinates' own spellings, as a JSON producer writes them.
+            const text = JSON.stringify(e);
+            const want = compiled.flatMap((c, i) => (matchesPattern(c, text) ? [`r${i}`] : []));
+            expect(matcher.match(text)).toEqual(want);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
