@@ -1,13 +1,14 @@
 // Store commit throughput: how many routed events per second SqliteStore (and ThreadedSqliteStore,
 // its writes on a worker thread) can acknowledge, and the CPU each commit costs the main thread
-// (event-loop busy time, from performance.eventLoopUtilization) and the process (all threads).
+// (event-loop busy time, from performance.eventLoopUtilization) and the process (all threads), and
+// how long the event loop was held up at the worst (p99 of the event-loop delay).
 // Each event commits what the router writes for it: the archived body, one finding state and two
 // deliveries whose notifications carry the whole finding. Run after `npm run build`:
 //   node bench/store.js [events] [quick]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { SqliteStore } from '../packages/klaxon/dist/store/sqlite.js';
 import { ThreadedSqliteStore } from '../packages/klaxon/dist/store/sqlite-threaded.js';
 
@@ -85,6 +86,8 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
   let next = 0;
   let accepting = true;
   let sent = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -108,6 +111,7 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
   await Promise.all(Array.from({ length: inFlight }, worker));
   const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const mainMs = performance.eventLoopUtilization(loopBefore).active;
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);
   const processMs = (cpu.user + cpu.system) / 1000;
   accepting = false;
@@ -120,7 +124,8 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
     `${label.padEnd(56)} ${String(Math.round(total / acceptSeconds)).padStart(6)} events/s accepted` +
       ` (${total} events, ${acceptSeconds.toFixed(2)} s);` +
       ` main thread busy ${String(Math.round((mainMs * 1000) / total)).padStart(4)} µs/event,` +
-      ` process CPU ${String(Math.round((processMs * 1000) / total)).padStart(4)} µs/event`,
+      ` process CPU ${String(Math.round((processMs * 1000) / total)).padStart(4)} µs/event;` +
+      ` loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
   );
 }
 
