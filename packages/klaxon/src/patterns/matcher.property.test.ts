@@ -319,3 +319,68 @@ describe('PatternMatcher with many rules sharing operands (anchors move between 
     );
   });
 });
+
+describe('PatternMatcher with many single anything-but rules (the exclusion index)', () => {
+  const word = fc.constantFrom('ab', 'AB', 'abc', 'b', 'ba', 'x', 'É', 'é', '');
+  const value = fc.oneof(word, fc.constantFrom(1, 2, -0, true, null));
+  const words = fc.array(
+    word.filter((w) => w !== ''),
+    { minLength: 1, maxLength: 3 },
+  );
+  const rule = fc.record({
+    a: fc
+      .oneof(
+        fc.oneof(word, fc.array(word, { minLength: 1, maxLength: 3 })).map((v) => ({ 'anything-but': v })),
+        fc
+          .array(fc.constantFrom(1, 2, 3), { minLength: 1, maxLength: 2 })
+          .map((v) => ({ 'anything-but': v })),
+        fc
+          .tuple(fc.constantFrom('prefix', 'suffix', 'equals-ignore-case', 'wildcard'), words)
+          .map(([op, v]) => ({ 'anything-but': { [op]: v.length === 1 ? v[0] : v } })),
+        fc.constantFrom('a*', '*b', '*').map((w) => ({ 'anything-but': { wildcard: w } })),
+      )
+      .map((op) => [op]),
+  });
+  const event = fc.record(
+    { a: fc.oneof(value, fc.array(value, { maxLength: 3 })), b: value },
+    { requiredKeys: ['b'] },
+  );
+  it('agrees with the reference evaluator, alone, in arrays and through removals', () => {
+    const seen = { match: 0, noMatch: 0 };
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(11), { maxLength: 6 }),
+        (rules, events, removals) => {
+          const compiled = new Map<string, CompiledPattern>();
+          const matcher = new PatternMatcher();
+          rules.forEach((r, i) => {
+            const c = tryCompile(r);
+            if (c === undefined) return;
+            compiled.set(`r${i}`, c);
+            matcher.add(`r${i}`, c);
+          });
+          const check = (): void => {
+            for (const e of events) {
+              const want = [...compiled].filter(([, p]) => matchesPattern(p, e)).map(([n]) => n);
+              seen.match += want.length;
+              seen.noMatch += compiled.size - want.length;
+              expect(matcher.match(e)).toEqual(want);
+              expect(matcher.match(JSON.stringify(e))).toEqual(want);
+            }
+          };
+          check();
+          for (const r of removals) {
+            matcher.remove(`r${r}`);
+            compiled.delete(`r${r}`);
+          }
+          check();
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(seen.match).toBeGreaterThan(500);
+    expect(seen.noMatch).toBeGreaterThan(500);
+  });
+});

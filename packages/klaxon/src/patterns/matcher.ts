@@ -89,6 +89,9 @@ interface BranchState {
   /** Verification order for the deferred paths `planFor` (see `planOf`). */
   plan: number[];
   planFor: ReadonlySet<string> | undefined;
+  /** For a branch in an ExclusionIndex: the last leaf that excluded it, and how many leaves of this event did. */
+  excludedBy: number;
+  excluded: number;
 }
 
 interface Hit {
@@ -234,6 +237,131 @@ class PathIndex {
   }
 }
 
+/** The anything-but forms an ExclusionIndex looks up by value (wildcards are tested one by one). */
+type Exclusion = Extract<
+  ValueTest,
+  {
+    kind:
+      | 'anything-but'
+      | 'anything-but-ignore-case'
+      | 'anything-but-prefix'
+      | 'anything-but-suffix'
+      | 'anything-but-wildcard';
+  }
+>;
+
+/** The one anything-but test of a branch that has nothing else, if it is one. */
+function soleExclusion(branch: Branch): Exclusion | undefined {
+  const condition = branch.length === 1 ? branch[0] : undefined;
+  const test =
+    condition !== undefined && !condition.absent && condition.tests.length === 1
+      ? condition.tests[0]
+      : undefined;
+  switch (test?.kind) {
+    case 'anything-but':
+    case 'anything-but-ignore-case':
+    case 'anything-but-prefix':
+    case 'anything-but-suffix':
+    case 'anything-but-wildcard':
+      return test;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Branches made of one anything-but condition at one path, indexed by the values they exclude.
+ * Such a branch matches when some leaf at the path is not excluded, and most leaves are excluded
+ * by none or few: so a leaf is looked up once (one hash lookup per exclusion form, prefixes and
+ * suffixes by length) instead of every branch testing it, and each branch then costs a counter
+ * comparison.
+ */
+class ExclusionIndex {
+  readonly states: BranchState[] = [];
+  private readonly strings = new Map<string, Hit[]>();
+  private readonly numbers = new Map<number, Hit[]>();
+  private readonly folded = new Map<string, Hit[]>();
+  private readonly prefixes = new AffixIndex();
+  private readonly suffixes = new AffixIndex();
+  /** Wildcard exclusions, tested one by one. */
+  private readonly direct: BranchState[] = [];
+  private readonly scratch: Hit[][] = [];
+
+  add(state: BranchState, test: Exclusion): void {
+    this.states.push(state);
+    const hit: Hit = { state, condition: 0 };
+    switch (test.kind) {
+      case 'anything-but':
+        for (const value of test.strings) bucketOf(this.strings, value, true)?.push(hit);
+        for (const value of test.numbers) bucketOf(this.numbers, value, true)?.push(hit);
+        return;
+      case 'anything-but-ignore-case':
+        for (const value of test.folded) bucketOf(this.folded, value, true)?.push(hit);
+        return;
+      case 'anything-but-prefix':
+        for (const value of test.values) this.prefixes.bucket(value, true)?.push(hit);
+        return;
+      case 'anything-but-suffix':
+        for (const value of test.values) this.suffixes.bucket(value, true)?.push(hit);
+        return;
+      case 'anything-but-wildcard':
+        this.direct.push(state);
+        return;
+    }
+  }
+
+  /** Appends to `matched` the rules of the branches some leaf at the path is not excluded from. */
+  collect(leaves: EventField[] | undefined, stamp: number, matched: Rule[]): void {
+    if (leaves === undefined || leaves.length === 0) return;
+    const lists = this.scratch;
+    for (const { value } of leaves) {
+      const leaf = ++leavesSeen;
+      if (typeof value === 'string') {
+        const same = this.strings.get(value);
+        if (same !== undefined) lists.push(same);
+        if (this.folded.size > 0) {
+          const folded = this.folded.get(foldCase(value));
+          if (folded !== undefined) lists.push(folded);
+        }
+        if (this.prefixes.size > 0) this.prefixes.collect(value, false, lists);
+        if (this.suffixes.size > 0) this.suffixes.collect(value, true, lists);
+      } else if (typeof value === 'number') {
+        const same = this.numbers.get(value);
+        if (same !== undefined) lists.push(same);
+      }
+      for (const hits of lists) for (const { state } of hits) exclude(state, leaf, stamp);
+      if (lists.length > 0) lists.length = 0;
+      for (const state of this.direct) {
+        const test = (state.branch[0] as Condition).tests[0] as ValueTest;
+        if (!testValue(test, value)) exclude(state, leaf, stamp);
+      }
+    }
+    const count = leaves.length;
+    for (const state of this.states) {
+      if (state.stamp === stamp && state.excluded >= count) continue;
+      const rule = state.rule;
+      if (rule.matched !== stamp) {
+        rule.matched = stamp;
+        matched.push(rule);
+      }
+    }
+  }
+}
+
+/** Numbers the leaves ExclusionIndex.collect looks at, across matchers and rebuilt indexes. */
+let leavesSeen = 0;
+
+/** Counts one leaf (once) against a branch of an ExclusionIndex. */
+function exclude(state: BranchState, leaf: number, stamp: number): void {
+  if (state.excludedBy === leaf) return;
+  state.excludedBy = leaf;
+  if (state.stamp !== stamp) {
+    state.stamp = stamp;
+    state.excluded = 0;
+  }
+  state.excluded++;
+}
+
 /**
  * One compiled matcher for many named patterns. Patterns can be added, replaced and removed at any
  * time; `match` returns the names of the matching patterns in the order they were first added.
@@ -245,6 +373,8 @@ export class PatternMatcher {
   private readonly prefixes = new Map<string, number>();
   /** Branches with no indexed condition: verified on every event. */
   private readonly alwaysCandidates = new Set<BranchState>();
+  /** Branches of one anything-but condition, by path (rebuilt for a path when one is removed). */
+  private readonly exclusions = new Map<string, ExclusionIndex>();
   private readonly options: PatternOptions;
   private stamp = 0;
   private order = 0;
@@ -296,6 +426,8 @@ export class PatternMatcher {
       anchorHeld: false,
       plan: [],
       planFor: undefined,
+      excludedBy: -1,
+      excluded: 0,
     };
     const grown: { path: PathIndex; test: ValueTest }[] = [];
     for (const condition of branch) {
@@ -311,7 +443,16 @@ export class PatternMatcher {
       }
     }
     const anchor = this.rarestCondition(state, -1);
-    if (anchor < 0) this.alwaysCandidates.add(state);
+    const exclusion = anchor < 0 ? soleExclusion(branch) : undefined;
+    if (exclusion !== undefined) {
+      const path = (branch[0] as Condition).path;
+      let index = this.exclusions.get(path);
+      if (index === undefined) {
+        index = new ExclusionIndex();
+        this.exclusions.set(path, index);
+      }
+      index.add(state, exclusion);
+    } else if (anchor < 0) this.alwaysCandidates.add(state);
     else this.post(state, anchor);
     for (const { path, test } of grown) {
       const bucket = path.bucket(test, false);
@@ -410,6 +551,7 @@ export class PatternMatcher {
     for (const state of rule.branches) {
       this.unpost(state);
       this.alwaysCandidates.delete(state);
+      this.removeExclusion(state);
       for (const condition of state.branch) {
         const path = this.paths.get(condition.path);
         if (path === undefined) continue;
@@ -438,6 +580,20 @@ export class PatternMatcher {
       this.pruneDebt = 0;
       for (const path of this.paths.values()) path.prune();
     }
+  }
+
+  private removeExclusion(state: BranchState): void {
+    const exclusion = soleExclusion(state.branch);
+    if (exclusion === undefined) return;
+    const path = (state.branch[0] as Condition).path;
+    const old = this.exclusions.get(path);
+    if (old === undefined || !old.states.includes(state)) return;
+    this.exclusions.delete(path);
+    const rest = old.states.filter((s) => s !== state);
+    if (rest.length === 0) return;
+    const index = new ExclusionIndex();
+    for (const s of rest) index.add(s, soleExclusion(s.branch) as Exclusion);
+    this.exclusions.set(path, index);
   }
 
   /** Names of the patterns the event (JSON text or parsed value) matches, in the order they were added. */
@@ -490,6 +646,7 @@ export class PatternMatcher {
         matched.push(rule);
       }
     }
+    for (const [path, index] of this.exclusions) index.collect(leaves.at(path), stamp, matched);
     for (const state of this.alwaysCandidates) {
       const rule = state.rule;
       if (rule.matched !== stamp && verify(state, leaves, false)) {
@@ -540,6 +697,7 @@ export class PatternMatcher {
     const eager = new Set<string>();
     for (const [path, index] of this.paths) if (index.postings > 0) eager.add(path);
     for (const state of this.alwaysCandidates) for (const c of state.branch) eager.add(c.path);
+    for (const path of this.exclusions.keys()) eager.add(path);
     for (const path of this.hotPaths) eager.add(path);
     this.wantedTreeCache = wantedTree(paths, eager);
     return this.wantedTreeCache;
