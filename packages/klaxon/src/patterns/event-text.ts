@@ -31,6 +31,12 @@ export interface WantedTree extends WantedNode {
    * when most events never need the path, so the matcher reads often-needed ones eagerly instead.
    */
   readonly resolved: Map<string, number>;
+  /**
+   * For each deferred object, in how many events it had to be opened on the way to a path under
+   * it. Reading an object at once costs little more than skipping it when its big parts stay
+   * deferred, so the matcher reads even sometimes-opened objects eagerly.
+   */
+  readonly opened: Map<string, number>;
 }
 
 /**
@@ -58,6 +64,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     deferred: false,
     deferredPaths,
     resolved: new Map(),
+    opened: new Map(),
   };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
@@ -152,12 +159,6 @@ export function scanEventText(
         fields = flattenEvent(JSON.parse(text), wantedPaths);
         return undefined;
       }
-      const opened = scanner.opened;
-      if (opened !== undefined) {
-        // A value above `path` had to be read: if most events need that, the matcher reads it at
-        // once (what lies under it stays deferred when no rule reads it eagerly).
-        wanted.resolved.set(opened, (wanted.resolved.get(opened) ?? 0) + 1);
-      }
       if (found !== 0) return found;
       for (const leaf of fields.get(path) ?? []) {
         if (typeof leaf.value === 'number' && passesNumber(tests, leaf.value))
@@ -235,12 +236,10 @@ class Scanner {
   private target = '';
   /** Reading only the way down to `target`: the value at `target` itself stays deferred. */
   private opening = false;
-  /** The path of the first deferred value above its path that the last someNumber call read. */
-  opened: string | undefined;
 
   constructor(
     private readonly s: string,
-    private readonly wanted: WantedNode,
+    private readonly wanted: WantedTree,
   ) {}
 
   run(): void {
@@ -262,7 +261,6 @@ class Scanner {
    */
   someNumber(path: string, tests: readonly ValueTest[]): 0 | 2 | undefined {
     const s = this.s;
-    this.opened = undefined;
     // Opening a value above `path` appends the parts under it: the loop visits them too.
     for (let k = 0; k < this.deferred.length; k++) {
       const span = this.deferred[k];
@@ -270,7 +268,7 @@ class Scanner {
       if (span.node.path !== path) {
         if (within(path, span.node.path)) {
           this.deferred[k] = undefined;
-          this.opened ??= span.node.path;
+          this.noteOpened(span.start, span.node.path);
           this.resolving = true;
           this.opening = true;
           this.target = path;
@@ -313,11 +311,18 @@ class Scanner {
       if (span === undefined) continue;
       if (!within(path, span.node.path)) continue;
       this.deferred[k] = undefined;
+      if (span.node.path !== path) this.noteOpened(span.start, span.node.path);
       this.i = span.start;
       this.value(span.node, span.position);
       read = true;
     }
     return read;
+  }
+
+  /** Counts an object read on the way to a path under it (see WantedTree.opened). */
+  private noteOpened(start: number, path: string): void {
+    if (this.s.charCodeAt(start) === 123)
+      this.wanted.opened.set(path, (this.wanted.opened.get(path) ?? 0) + 1);
   }
 
   private fail(message: string): never {

@@ -99,10 +99,30 @@ interface Hit {
   readonly condition: number;
 }
 
+/**
+ * The hit lists one leaf produced: a reused array with its own count, since resetting an array's
+ * length is a call into the runtime.
+ */
+class HitLists {
+  readonly lists: Hit[][] = [];
+  n = 0;
+
+  add(hits: Hit[]): void {
+    this.lists[this.n++] = hits;
+  }
+}
+
 /** Prefix or suffix operands grouped by length: a value is looked up once per distinct length. */
 class AffixIndex {
   private readonly byLength = new Map<number, Map<string, Hit[]>>();
   private lengths: number[] = [];
+  /** The maps of `byLength`, in the order of `lengths`. */
+  private maps: Map<string, Hit[]>[] = [];
+
+  private sortLengths(): void {
+    this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+    this.maps = this.lengths.map((length) => this.byLength.get(length) as Map<string, Hit[]>);
+  }
 
   get size(): number {
     return this.byLength.size;
@@ -115,7 +135,7 @@ class AffixIndex {
       if (!create) return undefined;
       byKey = new Map();
       this.byLength.set(key.length, byKey);
-      this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+      this.sortLengths();
     }
     return bucketOf(byKey, key, create);
   }
@@ -125,15 +145,17 @@ class AffixIndex {
       for (const [key, hits] of bucket) if (hits.length === 0) bucket.delete(key);
       if (bucket.size === 0) this.byLength.delete(length);
     }
-    this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+    this.sortLengths();
   }
 
-  collect(value: string, fromEnd: boolean, out: Hit[][]): void {
-    for (const length of this.lengths) {
+  collect(value: string, fromEnd: boolean, out: HitLists): void {
+    const lengths = this.lengths;
+    for (let k = 0; k < lengths.length; k++) {
+      const length = lengths[k] as number;
       if (length > value.length) return;
       const key = fromEnd ? value.slice(value.length - length) : value.slice(0, length);
-      const hits = this.byLength.get(length)?.get(key);
-      if (hits !== undefined) out.push(hits);
+      const hits = (this.maps[k] as Map<string, Hit[]>).get(key);
+      if (hits !== undefined) out.add(hits);
     }
   }
 }
@@ -208,31 +230,31 @@ class PathIndex {
   }
 
   /** Appends to `out` every hit list whose operand the leaf satisfies. */
-  collect(value: Leaf, out: Hit[][]): void {
-    if (this.exists.length > 0) out.push(this.exists);
+  collect(value: Leaf, out: HitLists): void {
+    if (this.exists.length > 0) out.add(this.exists);
     if (typeof value === 'string') {
       const exact = this.strings.get(value);
-      if (exact !== undefined) out.push(exact);
+      if (exact !== undefined) out.add(exact);
       if (this.ips.size > 0 && looksLikeIp(value)) {
         const hex = ipToHex(value);
         const ip = hex === undefined ? undefined : this.ips.get(hex);
-        if (ip !== undefined) out.push(ip);
+        if (ip !== undefined) out.add(ip);
       }
       if (this.prefixes.size > 0) this.prefixes.collect(value, false, out);
       if (this.suffixes.size > 0) this.suffixes.collect(value, true, out);
       if (this.folded.size > 0 || this.foldedPrefixes.size > 0 || this.foldedSuffixes.size > 0) {
         const folded = foldCase(value);
         const same = this.folded.get(folded);
-        if (same !== undefined) out.push(same);
+        if (same !== undefined) out.add(same);
         if (this.foldedPrefixes.size > 0) this.foldedPrefixes.collect(folded, false, out);
         if (this.foldedSuffixes.size > 0) this.foldedSuffixes.collect(folded, true, out);
       }
     } else if (typeof value === 'number') {
       const exact = this.numbers.get(value);
-      if (exact !== undefined) out.push(exact);
+      if (exact !== undefined) out.add(exact);
     } else {
       const exact = this.literals.get(value);
-      if (exact !== undefined) out.push(exact);
+      if (exact !== undefined) out.add(exact);
     }
   }
 }
@@ -285,7 +307,7 @@ class ExclusionIndex {
   private readonly suffixes = new AffixIndex();
   /** Wildcard exclusions, tested one by one. */
   private readonly direct: BranchState[] = [];
-  private readonly scratch: Hit[][] = [];
+  private readonly scratch = new HitLists();
 
   add(state: BranchState, test: Exclusion): void {
     this.states.push(state);
@@ -318,19 +340,20 @@ class ExclusionIndex {
       const leaf = ++leavesSeen;
       if (typeof value === 'string') {
         const same = this.strings.get(value);
-        if (same !== undefined) lists.push(same);
+        if (same !== undefined) lists.add(same);
         if (this.folded.size > 0) {
           const folded = this.folded.get(foldCase(value));
-          if (folded !== undefined) lists.push(folded);
+          if (folded !== undefined) lists.add(folded);
         }
         if (this.prefixes.size > 0) this.prefixes.collect(value, false, lists);
         if (this.suffixes.size > 0) this.suffixes.collect(value, true, lists);
       } else if (typeof value === 'number') {
         const same = this.numbers.get(value);
-        if (same !== undefined) lists.push(same);
+        if (same !== undefined) lists.add(same);
       }
-      for (const hits of lists) for (const { state } of hits) exclude(state, leaf, stamp);
-      if (lists.length > 0) lists.length = 0;
+      for (let k = 0; k < lists.n; k++)
+        for (const { state } of lists.lists[k] as Hit[]) exclude(state, leaf, stamp);
+      lists.n = 0;
       for (const state of this.direct) {
         const test = (state.branch[0] as Condition).tests[0] as ValueTest;
         if (!testValue(test, value)) exclude(state, leaf, stamp);
@@ -523,6 +546,7 @@ export class PatternMatcher {
   }
 
   private changed(): void {
+    this.postedCache = undefined;
     this.wantedCache = undefined;
     this.wantedTreeCache = undefined;
     this.hotPaths.clear();
@@ -611,15 +635,16 @@ export class PatternMatcher {
     const stamp = ++this.stamp;
     const candidates: BranchState[] = [];
     const lists = this.scratch;
-    for (const [path, atPath] of leaves.fields) {
-      const index = this.paths.get(path);
-      // A path read only for verification (no operand posted there) has nothing to look up.
-      if (index === undefined || index.postings === 0) continue;
+    // Only paths with posted operands have anything to look up (the others are read to verify).
+    this.postedCache ??= [...this.paths].filter(([, index]) => index.postings > 0);
+    for (const [path, index] of this.postedCache) {
+      const atPath = leaves.fields.get(path);
+      if (atPath === undefined) continue;
       for (const leaf of atPath) {
         index.collect(leaf.value, lists);
-        if (lists.length === 0) continue;
-        for (const hits of lists) {
-          for (const { state } of hits) {
+        if (lists.n === 0) continue;
+        for (let k = 0; k < lists.n; k++) {
+          for (const { state } of lists.lists[k] as Hit[]) {
             if (state.stamp !== stamp) {
               state.stamp = stamp;
               state.sure = false;
@@ -634,8 +659,7 @@ export class PatternMatcher {
             }
           }
         }
-        // Only when needed: setting the length of an array is a call into the runtime.
-        lists.length = 0;
+        lists.n = 0;
       }
     }
     const matched: Rule[] = [];
@@ -660,7 +684,8 @@ export class PatternMatcher {
     return names;
   }
 
-  private readonly scratch: Hit[][] = [];
+  private readonly scratch = new HitLists();
+  private postedCache: [string, PathIndex][] | undefined;
   /** Deferred paths most events turned out to need: read eagerly (see `review`). */
   private readonly hotPaths = new Set<string>();
   /** Events read from text since the last review. */
@@ -676,8 +701,9 @@ export class PatternMatcher {
 
   /**
    * Every REVIEW_EVERY events read from text: a deferred path that most of them needed after all is
-   * read eagerly from then on (a second pass over it costs more than reading it at once), until
-   * the rule set changes. Only what is read when changes, never the answers.
+   * read eagerly from then on (a second pass over it costs more than reading it at once), and so is
+   * an object opened on the way to a path under it in more than 1/8 of them (its big parts stay
+   * deferred), until the rule set changes. Only what is read when changes, never the answers.
    */
   private review(tree: WantedTree): void {
     this.scanned = 0;
@@ -689,6 +715,13 @@ export class PatternMatcher {
       }
     }
     tree.resolved.clear();
+    for (const [path, events] of tree.opened) {
+      if (events * 8 > REVIEW_EVERY && !this.hotPaths.has(path)) {
+        this.hotPaths.add(path);
+        grown = true;
+      }
+    }
+    tree.opened.clear();
     if (grown) this.wantedTreeCache = undefined;
   }
 
@@ -726,6 +759,8 @@ function sortByOrder(rules: Rule[]): void {
 
 /** A step of a verification plan that tests a number-only condition on the text (see `someNumber`). */
 const ON_TEXT = 1 << 16;
+/** A step of a verification plan whose path is read in the first pass (its leaves are all in `fields`). */
+const EAGER = 1 << 17;
 
 /**
  * The order in which a branch's required conditions are verified, for one set of deferred paths:
@@ -740,7 +775,7 @@ function planOf(branch: Branch, deferred: ReadonlySet<string>): number[] {
   const onText: number[] = [];
   branch.forEach((condition, c) => {
     if (condition.absent) return;
-    if (!deferred.has(condition.path)) eager.push(c);
+    if (!deferred.has(condition.path)) eager.push(c | EAGER);
     else if (numbersOnly(condition.tests)) onText.push(c | ON_TEXT);
     else later.push(c);
   });
@@ -768,7 +803,8 @@ function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): bo
     const condition = branch[c] as Condition;
     const found = step & ON_TEXT ? event.someNumber(condition.path, condition.tests) : undefined;
     if (found === undefined) {
-      const leaf = firstPassing(condition.tests, event.at(condition.path));
+      const leaves = step & EAGER ? event.fields.get(condition.path) : event.at(condition.path);
+      const leaf = firstPassing(condition.tests, leaves);
       if (leaf === undefined) return false;
       if (leaf.position !== null) constrained++;
     } else if (found === 0) return false;
