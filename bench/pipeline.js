@@ -4,7 +4,7 @@
 //   accepted events/s (first POST to last 202), end-to-end latency (POST sent → sink receipt,
 //   both timed by this process's clock) p50/p99, the server's peak RSS (VmHWM), and lost events
 //   (acknowledged but never received by the sink).
-// Run after `npm run build`:  node bench/pipeline.js [events] [inFlight]
+// Run after `npm run build`:  node bench/pipeline.js [events] [inFlight] [--floor] [--rate=N]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,10 +13,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
-const total = Number(process.argv[2] ?? 50_000);
-const inFlight = Number(process.argv[3] ?? 32);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const total = Number(positional[0] ?? 50_000);
+const inFlight = Number(positional[1] ?? 32);
+// --floor: the same load against a bare relay (bench/pipeline-floor-server.js) instead of Klaxon:
+// what this machine, client and sink allow at best.
+const floor = process.argv.includes('--floor');
+// --rate=N: open loop, event i is due at start + i/N s (still at most inFlight at once) and its
+// latency counts from when it was due, so a stall is not hidden by the client waiting it out.
+const rateArg = process.argv.find((a) => a.startsWith('--rate='));
+const rate = rateArg === undefined ? undefined : Number(rateArg.slice('--rate='.length));
 const RULES = 50;
 const DRAIN_TIMEOUT_MS = 120_000;
+const WARMUP = 2000;
 
 const samplesDir = new URL('../../shared/samples/guardduty/', import.meta.url);
 const samples = readdirSync(samplesDir)
@@ -24,11 +33,11 @@ const samples = readdirSync(samplesDir)
   .map((name) => JSON.parse(readFileSync(new URL(name, samplesDir), 'utf8')));
 
 /** Event i: a sample with its own event id and finding id (so every one is a new finding). */
-function eventBody(i) {
+function eventBody(i, prefix = 'bench') {
   const event = structuredClone(samples[i % samples.length]);
-  event.id = `bench-${i}`;
-  event.detail.id = `bench${i}`;
-  event.detail.arn = `${String(event.detail.arn ?? 'arn:aws:guardduty:us-east-1:123456789012:detector/d').replace(/\/finding\/.*$/, '')}/finding/bench${i}`;
+  event.id = `${prefix}-${i}`;
+  event.detail.id = `${prefix}${i}`;
+  event.detail.arn = `${String(event.detail.arn ?? 'arn:aws:guardduty:us-east-1:123456789012:detector/d').replace(/\/finding\/.*$/, '')}/finding/${prefix}${i}`;
   return JSON.stringify(event);
 }
 
@@ -82,6 +91,24 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU milliseconds per thread name (main, klaxon-sqlite-writer, libuv, V8 helpers…), from /proc. */
+function threadCpuMs(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+      const key = Number(tid) === pid ? 'main' : name;
+      out[key] = (out[key] ?? 0) + ms;
+    }
+  } catch {
+    return null;
+  }
+  return out;
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -127,9 +154,12 @@ async function main() {
   const bin = fileURLToPath(new URL('../packages/klaxon/bin/klaxon.js', import.meta.url));
   // BENCH_NODE_ARGS (e.g. --cpu-prof) is passed to the server's node, for profiling.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const floorServer = fileURLToPath(new URL('./pipeline-floor-server.js', import.meta.url));
   const server = spawn(
     process.execPath,
-    [...nodeArgs, bin, 'serve', '--config', config, '--db', join(dir, 'klaxon.db'), '--port', '0'],
+    floor
+      ? [...nodeArgs, floorServer, sinkUrl]
+      : [...nodeArgs, bin, 'serve', '--config', config, '--db', join(dir, 'klaxon.db'), '--port', '0'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -158,12 +188,28 @@ async function main() {
     return { status: res.statusCode, body: await res.body.text() };
   };
 
+  // Warm-up, not measured: a server that has just started compiles its hot paths, opens its
+  // connections and loads its outputs during its first few hundred milliseconds; the figures are
+  // about the server in service. WARMUP distinct findings are posted and delivered first.
+  const warmup = Math.min(WARMUP, Math.ceil(total / 10));
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, lane) => {
+      for (let i = lane; i < warmup; i += inFlight) await post(eventBody(i, 'warm'));
+    }),
+  );
+  const warmDeadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while ([...received.keys()].filter((id) => id.startsWith('warm-')).length < warmup * 0.9) {
+    if (performance.now() > warmDeadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
   const bodies = Array.from({ length: total }, (_, i) => eventBody(i));
   let next = 0;
   let accepted = 0;
   let refused = 0;
   let notAnnounced = 0;
   const ackedIds = [];
+  const ingestLatencies = [];
   const started = performance.now();
   const benchCpuAtStart = process.cpuUsage();
   let lastAck = started;
@@ -171,8 +217,14 @@ async function main() {
     Array.from({ length: inFlight }, async () => {
       while (next < total) {
         const i = next++;
-        sentAt.set(`bench-${i}`, performance.now());
+        if (rate !== undefined) {
+          const due = started + (i * 1000) / rate;
+          const wait = due - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+          sentAt.set(`bench-${i}`, due);
+        } else sentAt.set(`bench-${i}`, performance.now());
         const { status, body } = await post(bodies[i]);
+        ingestLatencies.push(performance.now() - sentAt.get(`bench-${i}`));
         if (status === 202) {
           accepted++;
           lastAck = performance.now();
@@ -194,6 +246,7 @@ async function main() {
   const benchCpu = process.cpuUsage(benchCpuAtStart);
   const rss = peakRssMb(server.pid);
   const serverCpu = cpuSeconds(server.pid);
+  const threads = threadCpuMs(server.pid);
   const latencies = ackedIds
     .filter((id) => received.has(id))
     .map((id) => received.get(id) - sentAt.get(id))
@@ -207,11 +260,13 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 
   const result = {
-    bench: 'pipeline',
+    bench: floor ? 'pipeline --floor (bare relay, not Klaxon)' : 'pipeline',
     events: total,
+    warmupEventsNotMeasured: Math.min(WARMUP, Math.ceil(total / 10)),
     inFlight,
+    offeredPerSecond: rate ?? 'as fast as accepted',
     rules: RULES,
-    durability: 'sqlite synchronous=FULL (WAL)',
+    durability: floor ? 'none' : 'sqlite synchronous=FULL (WAL)',
     accepted,
     refused,
     acceptedNotAnnounced: notAnnounced,
@@ -222,6 +277,14 @@ async function main() {
       p99: Number(percentile(latencies, 99)?.toFixed(1)),
       max: Number(latencies.at(-1)?.toFixed(1)),
     },
+    // POST → 202 alone (acknowledged = durably committed).
+    ingestMs: (() => {
+      const sorted = ingestLatencies.sort((a, b) => a - b);
+      return {
+        p50: Number(percentile(sorted, 50)?.toFixed(1)),
+        p99: Number(percentile(sorted, 99)?.toFixed(1)),
+      };
+    })(),
     serverPeakRssMb: rss,
     // Load-independent cost: the server's CPU time per accepted event (ingest and delivery).
     serverCpuMsPerEvent:
@@ -233,6 +296,16 @@ async function main() {
     // This process (client and sink) shares the two cores with the server: its CPU from the first
     // POST to the last receipt, per event, is what the server could not use.
     benchProcessCpuMsPerEvent: Number(((benchCpu.user + benchCpu.system) / 1000 / accepted).toFixed(3)),
+    // Where the server's CPU went, per thread (ms per accepted event).
+    serverCpuMsPerEventByThread:
+      threads === null
+        ? null
+        : Object.fromEntries(
+            Object.entries(threads)
+              .filter(([, ms]) => ms > 0)
+              .sort((a, b) => b[1] - a[1])
+              .map(([name, ms]) => [name, Number((ms / accepted).toFixed(3))]),
+          ),
     duplicatesAtSink: duplicates,
     lost: ackedIds.filter((id) => !received.has(id)).length,
   };

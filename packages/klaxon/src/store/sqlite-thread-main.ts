@@ -1,4 +1,5 @@
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { CheckpointInit } from './sqlite-checkpoint-main.js';
 import { cannotOpen, openWriteConnection } from './sqlite-connection.js';
 import {
   type FromWriter,
@@ -16,6 +17,11 @@ import { GroupCommit, runWrite, type WriteArgs, writeOps } from './sqlite-writes
  * next turn runs in one transaction, and the results go back in one message after the commit.
  */
 
+/** WAL pages (4 KiB) at which the writer checkpoints by itself; SQLite's default is 1,000. */
+const FALLBACK_CHECKPOINT_PAGES = 20_000;
+/** Bytes a reset WAL file is truncated to. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 function serve(port: MessagePort, init: ThreadInit): void {
   const send = (message: FromWriter) => port.postMessage(message);
   let db: ReturnType<typeof openWriteConnection>;
@@ -26,6 +32,17 @@ function serve(port: MessagePort, init: ThreadInit): void {
     port.close();
     return;
   }
+  // Checkpoints run on their own thread (sqlite-checkpoint-main.ts); the writer checkpoints
+  // itself only if the WAL reaches FALLBACK_CHECKPOINT_PAGES (that thread stuck or gone), and a
+  // WAL file that grew in a burst is cut back to WAL_SIZE_LIMIT when it is next reset.
+  db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  const checkpointer = new Worker(new URL('./sqlite-checkpoint-main.js', import.meta.url), {
+    workerData: { path: init.path, options: init.options } satisfies CheckpointInit,
+    name: 'klaxon-sqlite-checkpointer',
+  });
+  // Its failure only costs latency (the fallback takes over), never a write: note it and go on.
+  checkpointer.on('error', () => undefined);
   const ops = writeOps(db);
   let results: WireResult[] = [];
   const commits = new GroupCommit(db, () => {
@@ -44,6 +61,7 @@ function serve(port: MessagePort, init: ThreadInit): void {
     } else if (message.type === 'close') {
       // Messages arrive in order: every write sent before `close` is queued by now.
       commits.drain();
+      checkpointer.postMessage('close');
       db.close();
       send({ type: 'closed' });
       port.close();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -96,6 +96,33 @@ describe('ThreadedSqliteStore keeps the main thread free', () => {
     expect(timerLateMs).toBeGreaterThanOrEqual(350);
     await expect(committing).rejects.toThrow(/write failed: database is locked/);
     await store.close();
+  });
+});
+
+describe('ThreadedSqliteStore checkpoints', () => {
+  it('copies committed pages into the database file on its own thread, well before SQLite would by itself', async () => {
+    const path = dbPath();
+    const store = await ThreadedSqliteStore.open(path);
+    try {
+      // A checkpoint is the only thing that writes pages into the main file in WAL mode.
+      const before = statSync(path).size;
+      const big = 'x'.repeat(4000);
+      // About 400 pages: under SQLite's own automatic threshold (1,000) and far under the
+      // writer's fallback (20,000), so only the checkpointer thread can move them.
+      for (let i = 0; i < 4; i++) {
+        await store.commit({
+          events: Array.from({ length: 100 }, (_, j) => ({ ...archivedEvent(`e${i}-${j}`), body: big })),
+        });
+      }
+      let after = before;
+      for (let waited = 0; waited < 3000 && after - before < 1_000_000; waited += 50) {
+        await sleep(50);
+        after = statSync(path).size;
+      }
+      expect(after - before).toBeGreaterThanOrEqual(1_000_000);
+    } finally {
+      await store.close();
+    }
   });
 });
 
