@@ -276,7 +276,7 @@ const settingsSchema = z.strictObject({
         .max(1_000_000)
         .default(64)
         .describe(
-          'Deliveries waiting for their first attempt above which ingest holds new events back (at most 1 s each). Default 64.',
+          'Deliveries waiting for their first attempt (rate-limit waits aside) above which ingest holds new events back (at most 1 s each). Default 64.',
         ),
       maxAttempts: z
         .int()

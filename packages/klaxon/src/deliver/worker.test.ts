@@ -311,6 +311,49 @@ describe('DeliveryWorker.take and admit (hand-over and ingest back-pressure)', (
     await stopping;
   });
 
+  it('does not count deliveries waiting for their rate limit: a slow-paced output never holds ingest', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock('2026-03-01T00:00:00.000Z');
+    const output = recordingOutput();
+    let wakeSleepers!: () => void;
+    const sleeping = new Promise<void>((resolve) => {
+      wakeSleepers = resolve;
+    });
+    const worker = new DeliveryWorker({
+      store,
+      clock,
+      // One send per 1,000 s: after the first, every delivery waits for a token.
+      outputs: new Map([
+        [
+          'out',
+          { name: 'out', type: output.type, config: { type: 'recording', rateLimit: { perSecond: 0.001 } } },
+        ],
+      ]),
+      settings: { ...SETTINGS, backlog: 2 },
+      redact: (t) => t,
+      sleep: () => sleeping,
+    });
+    worker.start();
+    const leasedUntil = new Date(clock.now().getTime() + 60_000).toISOString();
+    const ds = ['d1', 'd2', 'd3', 'd4'].map((id) => ({
+      ...pendingDelivery(notification(id), `finding-${id}`, clock.now()),
+      leasedUntil,
+    }));
+    await store.commit({ deliveries: ds });
+    worker.take(ds);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(output.sends).toHaveLength(1);
+    expect(worker.backlog).toBe(0); // three wait for tokens, none waits for this process
+    let admitted = false;
+    void worker.admit().then(() => {
+      admitted = true;
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(admitted).toBe(true);
+    wakeSleepers();
+    await worker.stop();
+  });
+
   it('without a backlog setting ingest is never held', async () => {
     const ctx = await setup();
     ctx.worker.start();

@@ -87,6 +87,8 @@ export class DeliveryWorker {
   #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Deliveries handed over by `take` that have not finished an attempt yet (see `admit`). */
   #backlog = 0;
+  /** Handed-over deliveries waiting for a rate-limit token or a Retry-After pause right now. */
+  #pacing = 0;
   #admitWaiters: { resolve: () => void; timer: ReturnType<typeof setTimeout> }[] = [];
   #stopSignal!: () => void;
   readonly #stopped = new Promise<void>((resolve) => {
@@ -116,9 +118,13 @@ export class DeliveryWorker {
     this.#loop = this.#run();
   }
 
-  /** Deliveries handed over by `take` whose first attempt has not finished. */
+  /**
+   * Deliveries handed over by `take` whose first attempt has not finished, less those waiting
+   * for their output's rate limit or Retry-After pause: those wait on the far side's policy,
+   * not on this process, and must not slow ingest down.
+   */
   get backlog(): number {
-    return this.#backlog;
+    return this.#backlog - this.#pacing;
   }
 
   /**
@@ -133,7 +139,7 @@ export class DeliveryWorker {
     const limit = this.#o.settings.backlog;
     if (limit === undefined || !this.#running) return Promise.resolve();
     // Newcomers queue behind earlier waiters instead of slipping past them.
-    if (this.#backlog < limit && this.#admitWaiters.length === 0) return Promise.resolve();
+    if (this.backlog < limit && this.#admitWaiters.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiter = {
         resolve,
@@ -148,15 +154,17 @@ export class DeliveryWorker {
 
   #attempted(): void {
     this.#backlog--;
-    const limit = this.#o.settings.backlog ?? Number.POSITIVE_INFINITY;
-    // One finished attempt lets one waiting request in (oldest first), so a crowd of waiters is
-    // not all let through by a single finished send.
-    if (this.#backlog < limit) {
-      const waiter = this.#admitWaiters.shift();
-      if (waiter !== undefined) {
-        clearTimeout(waiter.timer);
-        waiter.resolve();
-      }
+    this.#letIn();
+  }
+
+  // Room freed up: one waiting request is let in (oldest first), so a crowd of waiters is not
+  // all let through by a single finished send.
+  #letIn(): void {
+    if (this.backlog >= (this.#o.settings.backlog ?? Number.POSITIVE_INFINITY)) return;
+    const waiter = this.#admitWaiters.shift();
+    if (waiter !== undefined) {
+      clearTimeout(waiter.timer);
+      waiter.resolve();
     }
   }
 
@@ -212,7 +220,7 @@ export class DeliveryWorker {
   #start(delivery: Delivery, taken: boolean): boolean {
     // A lease that expired while we still hold the delivery (a long rate-limit wait) is ours.
     if (this.#inFlight.has(delivery.id)) return false;
-    const job = this.#process(delivery)
+    const job = this.#process(delivery, taken)
       .catch((err: unknown) => {
         // A store failure while recording: the lease runs out and the delivery is claimed again.
         this.#log({
@@ -304,7 +312,7 @@ export class DeliveryWorker {
     else next(); // the slot passes straight to the next waiter
   }
 
-  async #process(delivery: Delivery): Promise<void> {
+  async #process(delivery: Delivery, taken = false): Promise<void> {
     const binding = this.#o.outputs.get(delivery.output);
     if (binding === undefined) {
       await this.#record(delivery, 'dead', 0, `output '${delivery.output}' is not configured`);
@@ -314,8 +322,16 @@ export class DeliveryWorker {
     for (;;) {
       const wait = bucket.reserve();
       if (wait > 0) {
-        // A stop must not wait out a long rate-limit or Retry-After pause: hand the delivery back.
-        await Promise.race([this.#sleep(wait), this.#stopped]);
+        if (taken) {
+          this.#pacing++;
+          this.#letIn();
+        }
+        try {
+          // A stop must not wait out a long rate-limit or Retry-After pause: hand the delivery back.
+          await Promise.race([this.#sleep(wait), this.#stopped]);
+        } finally {
+          if (taken) this.#pacing--;
+        }
         if (!this.#running && this.#loop !== undefined) return this.#release(delivery);
       }
       // A Retry-After that arrived while this delivery waited voids its token: the whole output
