@@ -350,7 +350,10 @@ export class DeliveryWorker {
     try {
       let payload: Payload;
       try {
-        const threadRef = await this.#o.store.threadRef(delivery.findingKey, delivery.output);
+        const threadRef =
+          binding.type.threads === true
+            ? await this.#o.store.threadRef(delivery.findingKey, delivery.output)
+            : undefined;
         payload = binding.type.render(delivery.notification, binding.config, {
           accountAliases: this.#o.accountAliases ?? {},
           ...(threadRef === undefined ? {} : { threadRef }),

@@ -409,6 +409,7 @@ function secrets(config: EmailConfig): string[] {
 /** The `email` output: SMTP with HTML and text parts, threaded follow-ups. */
 export const emailOutput: OutputType<EmailConfig> = {
   type: 'email',
+  threads: true,
   schema: emailSchema,
   render,
   send,

@@ -209,6 +209,20 @@ describe.each(rows)('output contract: %s', (type, output) => {
     expectNoSecret([printed], secrets, 'console output during render');
   });
 
+  it('declares `threads` when its rendering uses the thread reference (the worker looks it up only then)', () => {
+    const usesRef = NOTIFICATIONS.some((n) =>
+      // A Slack message timestamp and an e-mail Message-ID: the two shapes of reference outputs keep.
+      ['1700000000.000100', '<thread-1@klaxon.test>'].some(
+        (threadRef) =>
+          JSON.stringify(output.render(structuredClone(n), config, { ...ctx, threadRef })) !==
+          JSON.stringify(output.render(structuredClone(n), config, ctx)),
+      ),
+    );
+    if (usesRef)
+      expect(output.threads, `${type} renders threadRef but does not set threads: true`).toBe(true);
+    else expect(output.threads ?? false).toBe(false);
+  });
+
   it('renders any finding text without throwing, to JSON, without secrets', () => {
     const secrets = output.secrets(config);
     const text = fc.string({ unit: 'binary', maxLength: 300 });

@@ -39,8 +39,14 @@ export interface OutputType<C extends { type: string }> {
   readonly type: C['type'];
   /** Strict zod schema of the output's config entry (unknown keys rejected). */
   readonly schema: z.ZodType<C>;
+  /**
+   * True when `render` uses `ctx.threadRef` (replies in a thread, updates the original): the
+   * outbox worker looks the reference up only for such outputs.
+   */
+  readonly threads?: boolean;
   /** Pure: the same notification and config always give the same payload. */
   render(notification: Notification, config: C, ctx: RenderContext): Payload;
+
   send(payload: Payload, config: C, ctx: SendContext): Promise<SendResult>;
   /** The secret values in a config (tokens, URLs with keys): masked in every message and log. */
   secrets(config: C): string[];

@@ -514,6 +514,7 @@ export function slackSecrets(config: SlackConfig): string[] {
 /** The `slack` output type. */
 export const slackOutput: OutputType<SlackConfig> = {
   type: 'slack',
+  threads: true,
   schema: slackConfigSchema,
   render: renderSlack,
   send: sendSlack,

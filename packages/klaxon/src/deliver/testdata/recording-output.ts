@@ -22,6 +22,7 @@ export function recordingOutput(script: Script[] = []) {
   let gate: Promise<void> | undefined;
   const type: OutputType<{ type: 'recording' }> = {
     type: 'recording',
+    threads: true,
     schema: z.strictObject({ type: z.literal('recording') }),
     render(n: Notification, _c, ctx: RenderContext): Payload {
       if (n.template === 'explode') throw new Error('template exploded');
