@@ -547,6 +547,7 @@ export class PatternMatcher {
 
   private changed(): void {
     this.postedCache = undefined;
+    this.candidates.length = 0;
     this.wantedCache = undefined;
     this.wantedTreeCache = undefined;
     this.hotPaths.clear();
@@ -633,7 +634,9 @@ export class PatternMatcher {
       leaves = leavesOf(flattenEvent(event, wanted));
     }
     const stamp = ++this.stamp;
-    const candidates: BranchState[] = [];
+    // Reused between events (match never runs inside another match); counted, not truncated.
+    const candidates = this.candidates;
+    let count = 0;
     const lists = this.scratch;
     // Only paths with posted operands have anything to look up (the others are read to verify).
     this.postedCache ??= [...this.paths].filter(([, index]) => index.postings > 0);
@@ -649,7 +652,7 @@ export class PatternMatcher {
               state.stamp = stamp;
               state.sure = false;
               state.anchorHeld = false;
-              candidates.push(state);
+              candidates[count++] = state;
             }
             // The index is exact for the operators it holds: a one-condition branch hit by a leaf
             // outside any array needs no further check, and a longer one no check of its anchor.
@@ -663,7 +666,8 @@ export class PatternMatcher {
       }
     }
     const matched: Rule[] = [];
-    for (const state of candidates) {
+    for (let i = 0; i < count; i++) {
+      const state = candidates[i] as BranchState;
       const rule = state.rule;
       if (rule.matched !== stamp && (state.sure || verify(state, leaves, state.anchorHeld))) {
         rule.matched = stamp;
@@ -685,6 +689,7 @@ export class PatternMatcher {
   }
 
   private readonly scratch = new HitLists();
+  private readonly candidates: BranchState[] = [];
   private postedCache: [string, PathIndex][] | undefined;
   /** Deferred paths most events turned out to need: read eagerly (see `review`). */
   private readonly hotPaths = new Set<string>();
