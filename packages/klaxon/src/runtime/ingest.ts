@@ -157,6 +157,8 @@ export interface Ingest {
   accept(via: Via, text: string): Promise<Reply>;
   /** The 401 for a missing or wrong token (recorded like every rejection). */
   unauthorized(): Promise<Reply>;
+  /** Reads a request body with `read` (a Rejection refuses it, recorded) and accepts it. */
+  receive(via: Via, read: () => Promise<string>): Promise<Reply>;
 }
 
 /** Builds the ingest core. */
@@ -260,7 +262,19 @@ export function createIngest(deps: IngestDeps): Ingest {
     };
   }
 
+  async function receive(via: Via, read: () => Promise<string>): Promise<Reply> {
+    let text: string;
+    try {
+      text = await read();
+    } catch (err) {
+      if (err instanceof Rejection) return reject(via, err, '');
+      throw err;
+    }
+    return accept(via, text);
+  }
+
   return {
+    receive,
     authorized(authorization) {
       if (deps.token === undefined) return true;
       const match = /^Bearer (.+)$/i.exec(authorization ?? '');

@@ -117,16 +117,9 @@ export function createApp(deps: ServerDeps): Hono {
     return answer(c, await ingest.unauthorized());
   });
 
-  app.post('/events', async (c) => {
-    let text: string;
-    try {
-      text = await readBody(c, MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof Rejection) return answer(c, await ingest.reject('http', err, ''));
-      throw err;
-    }
-    return answer(c, await ingest.accept('http', text));
-  });
+  app.post('/events', async (c) =>
+    answer(c, await ingest.receive('http', () => readBody(c, MAX_BODY_BYTES))),
+  );
 
   app.post('/sns', async (c) => {
     let text: string;
@@ -271,14 +264,7 @@ export function createRequestListener(app: Hono, log: IngestDeps['log']): Reques
         req.resume();
         return send(res, await ingest.unauthorized());
       }
-      let text: string;
-      try {
-        text = await readIncoming(req, MAX_BODY_BYTES);
-      } catch (err) {
-        if (err instanceof Rejection) return send(res, await ingest.reject('http', err, ''));
-        throw err;
-      }
-      send(res, await ingest.accept('http', text));
+      send(res, await ingest.receive('http', () => readIncoming(req, MAX_BODY_BYTES)));
     } catch (err) {
       log({ level: 'error', msg: 'request failed', path: '/events', error: String(err) });
       if (!res.headersSent) send(res, INTERNAL_ERROR);
