@@ -1,6 +1,6 @@
 import { EventTextError } from './errors.js';
 import { type ArrayPosition, type EventField, type EventFields, flattenEvent } from './event.js';
-import { NumberText } from './number-text.js';
+import { NumberList, NumberText } from './number-text.js';
 import { type Leaf, testValue, type ValueTest } from './operators.js';
 
 /**
@@ -215,6 +215,13 @@ function passesNumber(tests: readonly ValueTest[], value: number): boolean {
 /** One reader for every scanner: numbers are read one at a time, never concurrently. */
 const NUMBER = new NumberText();
 
+/** The numbers of the deferred arrays at one path of the event one scanner reads (see Scanner.someNumber). */
+const LISTED: { scanner: Scanner | undefined; path: string; list: NumberList } = {
+  scanner: undefined,
+  path: '',
+  list: new NumberList(),
+};
+
 const DUPLICATE_KEY = Symbol('duplicate key');
 
 /** Is `path` the dotted path `at` or under it? */
@@ -260,8 +267,11 @@ class Scanner {
    * and arrays (such as objects, whose leaves sit at other paths): `at` reads those.
    */
   someNumber(path: string, tests: readonly ValueTest[]): 0 | 2 | undefined {
-    const s = this.s;
+    // The numbers at `path` were read for an earlier test of this event: test them again.
+    if (LISTED.scanner === this && LISTED.path === path)
+      return LISTED.list.some(this.s, tests, NUMBER) ? 2 : 0;
     // Opening a value above `path` appends the parts under it: the loop visits them too.
+    let arrays = 0;
     for (let k = 0; k < this.deferred.length; k++) {
       const span = this.deferred[k];
       if (span === undefined) continue;
@@ -279,17 +289,26 @@ class Scanner {
             this.opening = false;
           }
         }
-        continue;
+      } else if (this.s.charCodeAt(span.start) === 91) {
+        // An object holds no leaves at its own path; an array holds its elements (and theirs).
+        arrays++;
       }
-      // An object holds no leaves at its own path; an array holds its elements (and theirs).
+    }
+    if (arrays === 0) return 0;
+    // Every number of the arrays at `path`, kept for the other tests of this event.
+    const s = this.s;
+    const list = LISTED.list;
+    list.count = 0;
+    LISTED.scanner = undefined;
+    for (const span of this.deferred) {
+      if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
       let i = span.start;
-      if (s.charCodeAt(i) !== 91) continue;
       const end = span.end;
       while (i < end) {
         const c = s.charCodeAt(i);
         if (c === 45 || (c >= 48 && c <= 57)) {
           NUMBER.read(s, i);
-          if (NUMBER.passes(tests)) return 2;
+          list.push(NUMBER);
           i = NUMBER.end;
         } else if (c === 91 || c === 93 || c === 44 || c === 32 || c === 10 || c === 13 || c === 9) {
           i++;
@@ -298,7 +317,9 @@ class Scanner {
         }
       }
     }
-    return 0;
+    LISTED.scanner = this;
+    LISTED.path = path;
+    return list.some(s, tests, NUMBER) ? 2 : 0;
   }
 
   /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves; false when none was left. */

@@ -82,8 +82,6 @@ interface BranchState {
   /** The buckets holding this branch's hits, so it can be moved or removed. */
   postings: Hit[][];
   stamp: number;
-  /** The anchor was hit by a leaf outside any array and the branch has no other condition. */
-  sure: boolean;
   /** The anchor was hit by a leaf outside any array: verifying it again would find the same. */
   anchorHeld: boolean;
   /** Verification order for the deferred paths `planFor` (see `planOf`). */
@@ -97,6 +95,9 @@ interface BranchState {
 interface Hit {
   readonly state: BranchState;
   readonly condition: number;
+  /** The branch's rule, and whether the branch is this one condition: a hit outside arrays then matches it outright. */
+  readonly rule: Rule;
+  readonly single: boolean;
 }
 
 /**
@@ -311,7 +312,7 @@ class ExclusionIndex {
 
   add(state: BranchState, test: Exclusion): void {
     this.states.push(state);
-    const hit: Hit = { state, condition: 0 };
+    const hit: Hit = { state, condition: 0, rule: state.rule, single: true };
     switch (test.kind) {
       case 'anything-but':
         for (const value of test.strings) bucketOf(this.strings, value, true)?.push(hit);
@@ -445,7 +446,6 @@ export class PatternMatcher {
       anchor: -1,
       postings: [],
       stamp: -1,
-      sure: false,
       anchorHeld: false,
       plan: [],
       planFor: undefined,
@@ -510,7 +510,7 @@ export class PatternMatcher {
   private post(state: BranchState, anchor: number): void {
     const condition = state.branch[anchor] as Condition;
     const path = this.pathIndex(condition.path, false);
-    const hit: Hit = { state, condition: anchor };
+    const hit: Hit = { state, condition: anchor, rule: state.rule, single: state.branch.length === 1 };
     state.anchor = anchor;
     path.postings += condition.tests.length;
     for (const test of condition.tests) {
@@ -638,6 +638,7 @@ export class PatternMatcher {
     const candidates = this.candidates;
     let count = 0;
     const lists = this.scratch;
+    const matched: Rule[] = [];
     // Only paths with posted operands have anything to look up (the others are read to verify).
     this.postedCache ??= [...this.paths].filter(([, index]) => index.postings > 0);
     for (const [path, index] of this.postedCache) {
@@ -646,30 +647,36 @@ export class PatternMatcher {
       for (const leaf of atPath) {
         index.collect(leaf.value, lists);
         if (lists.n === 0) continue;
+        const outside = leaf.position === null;
         for (let k = 0; k < lists.n; k++) {
-          for (const { state } of lists.lists[k] as Hit[]) {
+          for (const hit of lists.lists[k] as Hit[]) {
+            // The index is exact for the operators it holds: a one-condition branch hit by a leaf
+            // outside any array matches without further check (and without touching its state).
+            if (outside && hit.single) {
+              const rule = hit.rule;
+              if (rule.matched !== stamp) {
+                rule.matched = stamp;
+                matched.push(rule);
+              }
+              continue;
+            }
+            const state = hit.state;
             if (state.stamp !== stamp) {
               state.stamp = stamp;
-              state.sure = false;
               state.anchorHeld = false;
               candidates[count++] = state;
             }
-            // The index is exact for the operators it holds: a one-condition branch hit by a leaf
-            // outside any array needs no further check, and a longer one no check of its anchor.
-            if (leaf.position === null) {
-              state.anchorHeld = true;
-              if (state.branch.length === 1) state.sure = true;
-            }
+            // A longer branch hit outside arrays needs no second look at its anchor.
+            if (outside) state.anchorHeld = true;
           }
         }
         lists.n = 0;
       }
     }
-    const matched: Rule[] = [];
     for (let i = 0; i < count; i++) {
       const state = candidates[i] as BranchState;
       const rule = state.rule;
-      if (rule.matched !== stamp && (state.sure || verify(state, leaves, state.anchorHeld))) {
+      if (rule.matched !== stamp && verify(state, leaves, state.anchorHeld)) {
         rule.matched = stamp;
         matched.push(rule);
       }

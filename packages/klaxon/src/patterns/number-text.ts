@@ -109,6 +109,15 @@ export class NumberText {
     return true;
   }
 
+  /** Makes a number read earlier (see NumberList) the current one. */
+  load(s: string, start: number, end: number, value: number, exact: boolean): void {
+    this.text = s;
+    this.start = start;
+    this.end = end;
+    this.value = value;
+    this.exact = exact;
+  }
+
   /** The exact value of the number just read. */
   exactValue(): number {
     if (!this.exact) {
@@ -143,6 +152,60 @@ export class NumberText {
     if (test.kind === 'exact-number') return value === test.value;
     if (test.kind === 'numeric') return inRange(test, value);
     return false;
+  }
+}
+
+/**
+ * The numbers read from one text, kept as estimates (typed arrays, no object per number), so that
+ * several tests can go over them without reading the text again.
+ */
+export class NumberList {
+  private values = new Float64Array(64);
+  private exact = new Uint8Array(64);
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  count = 0;
+
+  /** Adds the number `reader` has just read. */
+  push(reader: NumberText): void {
+    if (this.count === this.values.length) this.grow();
+    const j = this.count++;
+    this.values[j] = reader.value;
+    this.exact[j] = reader.exact ? 1 : 0;
+    this.starts[j] = reader.start;
+    this.ends[j] = reader.end;
+  }
+
+  /** Does one of the numbers (read from `text`) pass one of `tests`? `reader` does the deciding. */
+  some(text: string, tests: readonly ValueTest[], reader: NumberText): boolean {
+    for (let j = 0; j < this.count; j++) {
+      const exact = this.exact[j] === 1;
+      reader.load(text, this.starts[j] as number, this.ends[j] as number, this.values[j] as number, exact);
+      const passed = reader.passes(tests);
+      // An exact conversion is kept for the next test.
+      if (!exact && reader.exact) {
+        this.values[j] = reader.value;
+        this.exact[j] = 1;
+      }
+      if (passed) return true;
+    }
+    return false;
+  }
+
+  private grow(): void {
+    const size = this.values.length * 2;
+    const values = new Float64Array(size);
+    values.set(this.values);
+    this.values = values;
+    const exact = new Uint8Array(size);
+    exact.set(this.exact);
+    this.exact = exact;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
   }
 }
 
