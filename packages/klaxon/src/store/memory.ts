@@ -14,6 +14,7 @@ import type {
 } from './ports.js';
 import {
   type AuditRow,
+  applyOutcome,
   badInput,
   commitRows,
   type DeliveryRow,
@@ -27,7 +28,7 @@ import {
   leaseLength,
   type OutcomeUpdate,
   optionalCount,
-  outcomeUpdate,
+  outcomeChange,
   positiveInteger,
   pruneCutoffs,
   quoted,
@@ -110,14 +111,15 @@ export class MemoryStore implements Store {
   /** Records a send attempt; a `sent` with a ref becomes the thread reference if none exists. */
   async recordOutcome(id: string, outcome: DeliveryOutcome): Promise<void> {
     this.open();
+    const change = outcomeChange(outcome);
     const row = this.deliveries.get(id);
     if (!row) throw badInput(`recordOutcome: no delivery ${quoted(id)}`);
-    const update = outcomeUpdate(row, outcome);
+    const update = applyOutcome(row, change);
     if (!update) return;
     this.deliveries.set(id, { ...row, ...update });
     if (update.state === 'sent' && update.ref !== null) {
       const key = threadKey(row.finding_key, row.output);
-      const atMs = instantMs(outcome.at, 'outcome.at');
+      const atMs = change.updated_ms;
       const thread = this.threads.get(key);
       if (thread) thread.updatedMs = Math.max(thread.updatedMs, atMs);
       else this.threads.set(key, { ref: update.ref, updatedMs: atMs });

@@ -257,51 +257,83 @@ export type OutcomeUpdate = Pick<
 >;
 
 /**
- * What an outcome does to a delivery. `undefined` when the delivery is already sent: a sent
- * delivery is final, so a late report from a worker whose lease ran out cannot undo it.
+ * What an outcome writes, whatever row it lands on: new values, or `null` for "keep the row's".
+ * Every outcome also counts an attempt and makes the row claimable at its (new or kept) next
+ * attempt. Being row-independent, it is validated on the calling thread and applied by the SQLite
+ * adapter in one UPDATE (no read first); `applyOutcome` applies it to a row in memory.
  */
-export function outcomeUpdate(row: DeliveryCore, outcome: DeliveryOutcome): OutcomeUpdate | undefined {
-  const atMs = instantMs(outcome.at, 'outcome.at');
-  if (row.state === 'sent') return undefined;
-  const common = { attempts: row.attempts + 1, updated_at: outcome.at, updated_ms: atMs };
+export interface OutcomeChange {
+  readonly state: DeliveryState;
+  readonly updated_at: string;
+  readonly updated_ms: number;
+  readonly next_attempt_at: string | null;
+  readonly next_attempt_ms: number | null;
+  readonly last_error: string | null;
+  /** 1: `ref` replaces the row's reference (a `sent` without one clears it); 0: the row's stays. */
+  readonly set_ref: 0 | 1;
+  readonly ref: string | null;
+}
+
+/** Validates an outcome and turns it into the change it makes (a bad-input StoreError otherwise). */
+export function outcomeChange(outcome: DeliveryOutcome): OutcomeChange {
+  const common = { updated_at: outcome.at, updated_ms: instantMs(outcome.at, 'outcome.at') };
   switch (outcome.kind) {
     case 'sent':
       return {
         ...common,
         state: 'sent',
-        next_attempt_at: row.next_attempt_at,
-        next_attempt_ms: row.next_attempt_ms,
-        claimable_ms: row.next_attempt_ms,
-        last_error: row.last_error,
+        next_attempt_at: null,
+        next_attempt_ms: null,
+        last_error: null,
+        set_ref: 1,
         ref: optionalText(outcome.ref, 'outcome.ref'),
       };
-    case 'retry': {
-      const next = instantMs(outcome.nextAttemptAt, 'outcome.nextAttemptAt');
+    case 'retry':
       return {
         ...common,
         state: 'pending',
         next_attempt_at: outcome.nextAttemptAt,
-        next_attempt_ms: next,
-        claimable_ms: next,
+        next_attempt_ms: instantMs(outcome.nextAttemptAt, 'outcome.nextAttemptAt'),
         last_error: anyText(outcome.error, 'outcome.error'),
-        ref: row.ref,
+        set_ref: 0,
+        ref: null,
       };
-    }
     case 'dead':
       return {
         ...common,
         state: 'dead',
-        next_attempt_at: row.next_attempt_at,
-        next_attempt_ms: row.next_attempt_ms,
-        claimable_ms: row.next_attempt_ms,
+        next_attempt_at: null,
+        next_attempt_ms: null,
         last_error: anyText(outcome.error, 'outcome.error'),
-        ref: row.ref,
+        set_ref: 0,
+        ref: null,
       };
     default:
       throw badInput(
         `outcome.kind: expected sent, retry or dead, got ${preview((outcome as { kind: unknown }).kind)}`,
       );
   }
+}
+
+/**
+ * What an outcome's change does to a delivery row (the SQLite adapter's outcome UPDATE says the
+ * same in SQL). `undefined` when the delivery is already sent: a sent delivery is final, so a late
+ * report from a worker whose lease ran out cannot undo it.
+ */
+export function applyOutcome(row: DeliveryCore, change: OutcomeChange): OutcomeUpdate | undefined {
+  if (row.state === 'sent') return undefined;
+  const nextMs = change.next_attempt_ms ?? row.next_attempt_ms;
+  return {
+    state: change.state,
+    attempts: row.attempts + 1,
+    next_attempt_at: change.next_attempt_at ?? row.next_attempt_at,
+    next_attempt_ms: nextMs,
+    claimable_ms: nextMs,
+    updated_at: change.updated_at,
+    updated_ms: change.updated_ms,
+    last_error: change.last_error ?? row.last_error,
+    ref: change.set_ref === 1 ? change.ref : row.ref,
+  };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   instantMs,
   leaseLength,
   optionalCount,
+  outcomeChange,
   positiveInteger,
   pruneCutoffs,
   quoted,
@@ -97,7 +98,7 @@ export abstract class SqliteStoreBase implements Store {
   /** Records a send attempt; a `sent` with a ref becomes the thread reference if none exists. */
   async recordOutcome(id: string, outcome: DeliveryOutcome): Promise<void> {
     this.assertOpen();
-    await this.write('recordOutcome', id, outcome);
+    await this.write('recordOutcome', id, outcomeChange(outcome));
   }
 
   /** Deliveries in creation order, optionally of one state, after the delivery id `after`. */

@@ -1,12 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from './errors.js';
-import type { DeliveryOutcome } from './ports.js';
 import {
   badInput,
   type CommitRows,
   type DeliveryCore,
   type DeliveryRow,
-  outcomeUpdate,
+  type OutcomeChange,
   quoted,
   retryUpdate,
   type SilenceRow,
@@ -62,6 +61,18 @@ function prepareWrites(db: BetterSqlite3.Database) {
     leaseDeliveries: db.prepare(
       `UPDATE deliveries SET claimable_ms = @until WHERE id IN (SELECT id FROM ${DUE_DELIVERIES})`,
     ),
+    // The outcome's change (rows.ts applyOutcome, said in SQL) in one statement: reading the row
+    // first cost as much as the update itself. A sent row is final, so it does not match.
+    recordOutcome: db.prepare(
+      'UPDATE deliveries SET state = @state, attempts = attempts + 1, ' +
+        'next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), ' +
+        'next_attempt_ms = coalesce(@next_attempt_ms, next_attempt_ms), ' +
+        'claimable_ms = coalesce(@next_attempt_ms, next_attempt_ms), ' +
+        'updated_at = @updated_at, updated_ms = @updated_ms, last_error = coalesce(@last_error, last_error), ' +
+        "ref = CASE WHEN @set_ref THEN @ref ELSE ref END WHERE id = @id AND state <> 'sent' " +
+        'RETURNING finding_key, output, ref',
+    ),
+    deliveryExists: db.prepare('SELECT 1 FROM deliveries WHERE id = ?').pluck(),
     updateDelivery: db.prepare(
       'UPDATE deliveries SET state = @state, attempts = @attempts, next_attempt_at = @next_attempt_at, ' +
         'next_attempt_ms = @next_attempt_ms, claimable_ms = @claimable_ms, updated_at = @updated_at, ' +
@@ -160,18 +171,22 @@ export function writeOps(db: BetterSqlite3.Database) {
       return rows;
     },
 
-    recordOutcome(id: string, outcome: DeliveryOutcome): void {
-      const row = sql.getDeliveryCore.get(id) as DeliveryCore | undefined;
-      if (!row) throw badInput(`recordOutcome: no delivery ${quoted(id)}`);
-      const update = outcomeUpdate(row, outcome);
-      if (!update) return;
-      sql.updateDelivery.run({ id, ...update });
-      if (update.state === 'sent' && update.ref !== null) {
+    recordOutcome(id: string, change: OutcomeChange): void {
+      const row = sql.recordOutcome.get({ id, ...change }) as
+        | { finding_key: string; output: string; ref: string | null }
+        | undefined;
+      if (!row) {
+        // Nothing updated: unknown (an error), or already sent (final, so nothing to do).
+        if (sql.deliveryExists.get(id) === undefined)
+          throw badInput(`recordOutcome: no delivery ${quoted(id)}`);
+        return;
+      }
+      if (change.state === 'sent' && row.ref !== null) {
         sql.touchThread.run({
           finding_key: row.finding_key,
           output: row.output,
-          ref: update.ref,
-          updated_ms: update.updated_ms,
+          ref: row.ref,
+          updated_ms: change.updated_ms,
         });
       }
     },
