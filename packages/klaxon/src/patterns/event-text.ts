@@ -17,6 +17,8 @@ export interface WantedNode {
    */
   readonly keys: string[];
   readonly nodes: WantedNode[];
+  /** Indexes into `keys` by the key's first character (ASCII only; other keys are in every list). */
+  readonly byFirst: number[][];
   /** Few keys, none holding a character JSON must escape: keys are compared with the raw text. */
   plainKeys: boolean;
   /** Read only on demand: the first pass validates and skips the value and notes where it is. */
@@ -60,6 +62,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     children: new Map(),
     keys: [],
     nodes: [],
+    byFirst: [],
     plainKeys: true,
     deferred: false,
     deferredPaths,
@@ -75,6 +78,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
         children: new Map(),
         keys: [],
         nodes: [],
+        byFirst: [],
         plainKeys: true,
         deferred: needed !== undefined && !needed.has(path),
       };
@@ -99,6 +103,13 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     }
     // Past a few keys, one hash lookup beats trying each key in turn.
     if (n.keys.length > 16) n.plainKeys = false;
+    for (let c = 0; c < 128; c++) n.byFirst.push([]);
+    n.keys.forEach((key, k) => {
+      const first = key.charCodeAt(0);
+      // An empty key or one starting outside ASCII is tried whatever the text's first character.
+      if (first < 128) n.byFirst[first]?.push(k);
+      else for (const list of n.byFirst) list.push(k);
+    });
   }
   return root;
 }
@@ -480,7 +491,12 @@ class Scanner {
     const s = this.s;
     const start = this.i + 1;
     const keys = node.keys;
-    for (let k = 0; k < keys.length; k++) {
+    const first = s.charCodeAt(start);
+    // Only the keys that start with the text's first character (all of them past ASCII).
+    const tried = first < 128 ? (node.byFirst[first] as number[]) : undefined;
+    const count = tried === undefined ? keys.length : tried.length;
+    for (let t = 0; t < count; t++) {
+      const k = tried === undefined ? t : (tried[t] as number);
       const key = keys[k] as string;
       if (s.charCodeAt(start + key.length) === 34 && s.startsWith(key, start)) {
         this.i = start + key.length + 1;
