@@ -182,6 +182,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'drop the outbox index on updated_ms',
     sql: 'DROP INDEX deliveries_by_updated;',
   },
+  {
+    // Every index entry an event or an outcome writes costs CPU and WAL pages. Nearly all events
+    // are accepted and nearly all deliveries end sent, so full indexes by status and by state
+    // held mostly entries no listing needs: listing accepted events walks events_by_time and
+    // listing sent deliveries walks deliveries_by_created (both filter as they go); only the rare
+    // states keep an index of their own. A sent outcome now removes the delivery's entries from
+    // the pending indexes instead of moving one within a state index.
+    version: 5,
+    name: 'index only the rare event statuses and delivery states',
+    sql: `
+      DROP INDEX events_by_status_time;
+      CREATE INDEX events_rejected ON events (received_ms) WHERE status = 'rejected';
+      DROP INDEX deliveries_by_state;
+      CREATE INDEX deliveries_pending ON deliveries (created_ms, id) WHERE state = 'pending';
+      CREATE INDEX deliveries_dead ON deliveries (created_ms, id) WHERE state = 'dead';
+    `,
+  },
 ];
 
 /**

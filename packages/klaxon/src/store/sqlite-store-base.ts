@@ -116,7 +116,7 @@ export abstract class SqliteStoreBase implements Store {
           cursor = this.reads.getDeliveryCore.get(query.after) as DeliveryCore | undefined;
           if (!cursor) throw badInput(`listDeliveries: unknown cursor ${quoted(query.after)}`);
         }
-        const statement = this.listDeliveriesStatement(query.state !== undefined, cursor !== undefined);
+        const statement = this.listDeliveriesStatement(query.state, cursor !== undefined);
         const rows = statement.all({
           state: query.state ?? null,
           created_ms: cursor?.created_ms ?? null,
@@ -213,7 +213,9 @@ export abstract class SqliteStoreBase implements Store {
       const rows = (
         query.status === undefined
           ? this.reads.listEvents.all(limit)
-          : this.reads.listEventsByStatus.all(query.status, limit)
+          : query.status === 'rejected'
+            ? this.reads.listRejectedEvents.all(limit)
+            : this.reads.listEventsByStatus.all(query.status, limit)
       ) as EventRow[];
       return rows.map(eventFromRow);
     });
@@ -284,14 +286,16 @@ export abstract class SqliteStoreBase implements Store {
     return this.db.transaction(op).deferred();
   }
 
-  private listDeliveriesStatement(byState: boolean, afterCursor: boolean): Statement {
+  private listDeliveriesStatement(state: DeliveryState | undefined, afterCursor: boolean): Statement {
+    // Pending and dead rows have partial indexes (migration 5) that only a query naming the state
+    // as a literal can use; sent rows (most of the table) are found walking deliveries_by_created.
+    const indexed = state === 'pending' || state === 'dead' ? state : undefined;
+    const byState =
+      indexed === undefined ? (state === undefined ? '' : 'd.state = @state') : `d.state = '${indexed}'`;
     const key = `${byState}/${afterCursor}`;
     let statement = this.listDeliveryStatements.get(key);
     if (!statement) {
-      const where = [
-        byState ? 'd.state = @state' : '',
-        afterCursor ? '(d.created_ms, d.id) > (@created_ms, @id)' : '',
-      ]
+      const where = [byState, afterCursor ? '(d.created_ms, d.id) > (@created_ms, @id)' : '']
         .filter(Boolean)
         .join(' AND ');
       statement = this.db.prepare(
@@ -323,8 +327,13 @@ function prepareReads(db: BetterSqlite3.Database) {
     listSilences: db.prepare('SELECT data FROM silences ORDER BY created_ms, id').pluck(),
     listAudit: db.prepare('SELECT data FROM audit ORDER BY at_ms DESC, seq DESC LIMIT ?').pluck(),
     listEvents: db.prepare('SELECT * FROM events ORDER BY received_ms DESC, seq DESC LIMIT ?'),
+    // Accepted events (nearly all of them) walk events_by_time; rejected ones have a partial
+    // index (migration 5), which only a query naming the status as a literal can use.
     listEventsByStatus: db.prepare(
-      'SELECT * FROM events WHERE status = ? ORDER BY received_ms DESC, seq DESC LIMIT ?',
+      'SELECT * FROM events INDEXED BY events_by_time WHERE status = ? ORDER BY received_ms DESC, seq DESC LIMIT ?',
+    ),
+    listRejectedEvents: db.prepare(
+      "SELECT * FROM events WHERE status = 'rejected' ORDER BY received_ms DESC, seq DESC LIMIT ?",
     ),
     // Kept by triggers (migration 3), so stats() does not count rows.
     rowCounts: db.prepare('SELECT name, n FROM row_counts').raw(),

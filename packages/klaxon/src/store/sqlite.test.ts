@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import type { Delivery } from './ports.js';
-import { deliveryToRow } from './rows.js';
+import { commitRows, deliveryToRow, outcomeChange } from './rows.js';
 import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 import { ThreadedSqliteStore } from './sqlite-threaded.js';
+import { writeOps } from './sqlite-writes.js';
 import {
   archivedEvent,
   at,
@@ -237,6 +238,67 @@ describe('SqliteStore migrations', () => {
     expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     // Pruning the outbox row took its body with it.
     expect(check.prepare('SELECT count(*) AS n FROM delivery_bodies').get()).toEqual({ n: 0 });
+    check.close();
+  });
+
+  it('carries a version-4 file with data across step 5 (indexes only for the rare states)', async () => {
+    const path = join(root, 'v4.db');
+    const db = new Database(path);
+    migrate(db, MIGRATIONS.slice(0, 4));
+    // Written by the write operations themselves: they use no index by name that step 5 adds.
+    const ops = writeOps(db);
+    const write = (op: () => void) => db.transaction(op)();
+    write(() =>
+      ops.commit(
+        commitRows({
+          events: [
+            archivedEvent('e1', { receivedAt: at(1) }),
+            archivedEvent('e2', { receivedAt: at(2), status: 'rejected', reason: 'not JSON' }),
+            archivedEvent('e3', { receivedAt: at(3) }),
+          ],
+          deliveries: ['d1', 'd2', 'd3', 'd4'].map((id, i) => delivery(id, { createdAt: at(i) })),
+        }),
+      ),
+    );
+    write(() => ops.recordOutcome('d2', outcomeChange({ kind: 'sent', at: at(10), ref: 'ts-2' })));
+    write(() => ops.recordOutcome('d3', outcomeChange({ kind: 'dead', at: at(10), error: 'HTTP 400' })));
+    db.close();
+
+    const store = SqliteStore.open(path);
+    const ids = (list: { id: string }[]) => list.map((x) => x.id);
+    expect(ids(await store.listEvents({ status: 'rejected' }))).toEqual(['e2']);
+    expect(ids(await store.listEvents({ status: 'accepted' }))).toEqual(['e3', 'e1']);
+    expect(ids(await store.listEvents({}))).toEqual(['e3', 'e2', 'e1']);
+    expect(ids(await store.listDeliveries({ state: 'pending' }))).toEqual(['d1', 'd4']);
+    expect(ids(await store.listDeliveries({ state: 'pending', after: 'd1' }))).toEqual(['d4']);
+    expect(ids(await store.listDeliveries({ state: 'dead' }))).toEqual(['d3']);
+    expect(ids(await store.listDeliveries({ state: 'sent' }))).toEqual(['d2']);
+    expect(await store.stats()).toEqual({
+      deliveries: { pending: 2, sent: 1, dead: 1 },
+      events: { accepted: 2, rejected: 1 },
+    });
+    // Rows written after the upgrade land in the new indexes.
+    await store.recordOutcome('d1', { kind: 'sent', at: at(11) });
+    await store.recordOutcome('d4', { kind: 'dead', at: at(11), error: 'HTTP 410' });
+    await store.commit({ events: [archivedEvent('e4', { receivedAt: at(4), status: 'rejected' })] });
+    expect(ids(await store.listDeliveries({ state: 'dead' }))).toEqual(['d3', 'd4']);
+    expect(ids(await store.listDeliveries({ state: 'pending' }))).toEqual([]);
+    expect(ids(await store.listEvents({ status: 'rejected' }))).toEqual(['e4', 'e2']);
+    expect(await store.prune(at(100_000), { sentDeliveries: 1 })).toBe(2);
+    expect(ids(await store.listDeliveries({}))).toEqual(['d3', 'd4']);
+    await store.close();
+
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const indexes = check
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'deliveries')")
+      .pluck()
+      .all();
+    expect(indexes).toEqual(
+      expect.arrayContaining(['events_rejected', 'deliveries_pending', 'deliveries_dead']),
+    );
+    expect(indexes).not.toContain('events_by_status_time');
+    expect(indexes).not.toContain('deliveries_by_state');
     check.close();
   });
 
