@@ -126,6 +126,22 @@ describe('scanEventText', () => {
     expect(plainOnly.get('b.c')?.map((l) => l.value)).toEqual([2]);
   });
 
+  it('finds empty keys and keys that start outside ASCII among many keys', () => {
+    // Wanted keys are tried by their first character: the empty key always, one starting outside
+    // ASCII when the text key does too.
+    const fields = scan(
+      '{"b": 0, "": 1, "éa": 2, "a": 3, "ab": 4, "é": 5, "\u00e9a": 6}',
+      new Set(['', 'éa', 'a', 'b', 'é']),
+    );
+    expect(fields.get('')?.map((l) => l.value)).toEqual([1]);
+    expect(fields.get('a')?.map((l) => l.value)).toEqual([3]);
+    expect(fields.get('b')?.map((l) => l.value)).toEqual([0]);
+    expect(fields.get('é')?.map((l) => l.value)).toEqual([5]);
+    expect(fields.has('ab')).toBe(false);
+    // "éa" twice (once escaped): JSON.parse keeps the last.
+    expect(fields.get('éa')?.map((l) => l.value)).toEqual([6]);
+  });
+
   it('skips unwanted parts but still validates them', () => {
     expect(scan('{"a": "x", "z": {"deep": [1, 2, {"q": "\\u00e9"}]}}', new Set(['a'])).size).toBe(1);
     expect(() => scan('{"a": "x", "z": [1, 2,]}', new Set(['a']))).toThrow(EventTextError);

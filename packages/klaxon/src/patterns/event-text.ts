@@ -103,12 +103,18 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     }
     // Past a few keys, one hash lookup beats trying each key in turn.
     if (n.keys.length > 16) n.plainKeys = false;
-    for (let c = 0; c < 128; c++) n.byFirst.push([]);
+    // The empty key is tried whatever the text's first character (there, the closing quote); a key
+    // starting outside ASCII is met only by text keys that do too, for which every key is tried.
+    const always: number[] = [];
+    n.keys.forEach((key, k) => {
+      if (key === '') always.push(k);
+    });
+    for (let c = 0; c < 128; c++) n.byFirst.push(always);
     n.keys.forEach((key, k) => {
       const first = key.charCodeAt(0);
-      // An empty key or one starting outside ASCII is tried whatever the text's first character.
-      if (first < 128) n.byFirst[first]?.push(k);
-      else for (const list of n.byFirst) list.push(k);
+      if (!(first < 128)) return;
+      if (n.byFirst[first] === always) n.byFirst[first] = [...always];
+      n.byFirst[first]?.push(k);
     });
   }
   return root;
