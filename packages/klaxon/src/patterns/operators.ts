@@ -72,14 +72,21 @@ export function testValue(test: ValueTest, value: Leaf): boolean {
       if (typeof value === 'string') return !test.strings.has(value);
       if (typeof value === 'number') return !test.numbers.has(value);
       return true;
+    // Loops rather than `some`: these run per candidate event, where a closure per call shows.
     case 'anything-but-prefix':
-      return typeof value !== 'string' || !test.values.some((p) => value.startsWith(p));
+      if (typeof value !== 'string') return true;
+      for (const prefix of test.values) if (value.startsWith(prefix)) return false;
+      return true;
     case 'anything-but-suffix':
-      return typeof value !== 'string' || !test.values.some((s) => value.endsWith(s));
+      if (typeof value !== 'string') return true;
+      for (const suffix of test.values) if (value.endsWith(suffix)) return false;
+      return true;
     case 'anything-but-ignore-case':
       return typeof value !== 'string' || !test.folded.has(foldCase(value));
     case 'anything-but-wildcard':
-      return typeof value !== 'string' || !test.globs.some((g) => globMatches(g, value));
+      if (typeof value !== 'string') return true;
+      for (const glob of test.globs) if (globMatches(glob, value)) return false;
+      return true;
     case 'numeric':
       return typeof value === 'number' && inRange(test, value);
     case 'cidr': {
@@ -238,6 +245,8 @@ function parseIpv6(text: string): number[] | undefined {
 
 /** The address as upper-case hex (8 digits for IPv4, 32 for IPv6), or undefined when it is not an IP literal. */
 export function ipToHex(text: string): string | undefined {
+  // Every IP literal has a dot or a colon: most other strings are turned away without a regex.
+  if (text.indexOf('.') < 0 && text.indexOf(':') < 0) return undefined;
   const bytes = parseIpv4(text) ?? parseIpv6(text);
   return bytes === undefined ? undefined : bytes.map(hexByte).join('');
 }
