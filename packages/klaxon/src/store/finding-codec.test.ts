@@ -64,7 +64,9 @@ describe('stored findings', () => {
 
     const db = new Database(path, { readonly: true });
     const body = db
-      .prepare("SELECT notification FROM delivery_bodies WHERE id = 'd0'")
+      .prepare(
+        "SELECT b.notification FROM delivery_bodies b JOIN deliveries d ON d.seq = b.seq WHERE d.id = 'd0'",
+      )
       .pluck()
       .get() as string;
     db.close();

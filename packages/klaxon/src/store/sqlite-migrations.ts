@@ -199,6 +199,76 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_dead ON deliveries (created_ms, id) WHERE state = 'dead';
     `,
   },
+  {
+    // Delivery ids are hashes: a body table keyed by them inserted every body at a random place
+    // of its key index (a page written to the WAL per delivery, and read back from disk once the
+    // outbox outgrows the cache). An explicit INTEGER PRIMARY KEY (a rowid VACUUM keeps) on the
+    // outbox lets the bodies be keyed by it instead: appended in order, no second index.
+    // The triggers go first, so copying and dropping neither counts nor deletes anything.
+    version: 6,
+    name: 'notification bodies keyed by the outbox row number',
+    sql: `
+      DROP TRIGGER deliveries_drop_body;
+      DROP TRIGGER deliveries_count_insert;
+      DROP TRIGGER deliveries_count_delete;
+      DROP TRIGGER deliveries_count_state;
+
+      CREATE TABLE deliveries_v6 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        output TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        finding_key TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at TEXT NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        claimable_ms INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        last_error TEXT,
+        ref TEXT
+      );
+      INSERT INTO deliveries_v6 (seq, id, output, rule, finding_key, state, attempts, next_attempt_at, next_attempt_ms, claimable_ms, created_at, created_ms, updated_at, updated_ms, last_error, ref)
+        SELECT rowid, id, output, rule, finding_key, state, attempts, next_attempt_at, next_attempt_ms, claimable_ms, created_at, created_ms, updated_at, updated_ms, last_error, ref FROM deliveries ORDER BY rowid;
+      CREATE TABLE delivery_bodies_v6 (
+        seq INTEGER PRIMARY KEY,
+        notification TEXT NOT NULL
+      );
+      INSERT INTO delivery_bodies_v6 (seq, notification)
+        SELECT d.seq, b.notification FROM deliveries_v6 d JOIN delivery_bodies b ON b.id = d.id ORDER BY d.seq;
+      DROP TABLE delivery_bodies;
+      DROP TABLE deliveries;
+      ALTER TABLE deliveries_v6 RENAME TO deliveries;
+      ALTER TABLE delivery_bodies_v6 RENAME TO delivery_bodies;
+
+      CREATE INDEX deliveries_due ON deliveries (claimable_ms, id) WHERE state = 'pending';
+      CREATE INDEX deliveries_by_created ON deliveries (created_ms, id);
+      CREATE INDEX deliveries_pending ON deliveries (created_ms, id) WHERE state = 'pending';
+      CREATE INDEX deliveries_dead ON deliveries (created_ms, id) WHERE state = 'dead';
+
+      CREATE TRIGGER deliveries_drop_body AFTER DELETE ON deliveries
+      BEGIN
+        DELETE FROM delivery_bodies WHERE seq = old.seq;
+      END;
+      CREATE TRIGGER deliveries_count_insert AFTER INSERT ON deliveries
+      BEGIN
+        UPDATE row_counts SET n = n + 1 WHERE name = 'deliveries.' || new.state;
+      END;
+      CREATE TRIGGER deliveries_count_delete AFTER DELETE ON deliveries
+      BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE name = 'deliveries.' || old.state;
+      END;
+      CREATE TRIGGER deliveries_count_state AFTER UPDATE OF state ON deliveries
+      WHEN old.state <> new.state
+      BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE name = 'deliveries.' || old.state;
+        UPDATE row_counts SET n = n + 1 WHERE name = 'deliveries.' || new.state;
+      END;
+    `,
+  },
 ];
 
 /**

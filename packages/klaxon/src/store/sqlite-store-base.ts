@@ -299,7 +299,7 @@ export abstract class SqliteStoreBase implements Store {
         .filter(Boolean)
         .join(' AND ');
       statement = this.db.prepare(
-        'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.id = d.id ' +
+        'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq ' +
           `${where ? `WHERE ${where}` : ''} ORDER BY d.created_ms, d.id LIMIT @limit`,
       );
       this.listDeliveryStatements.set(key, statement);
@@ -312,7 +312,7 @@ function prepareReads(db: BetterSqlite3.Database) {
   return {
     getState: db.prepare('SELECT data FROM finding_states WHERE rule = ? AND key = ?'),
     getDelivery: db.prepare(
-      'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.id = d.id WHERE d.id = ?',
+      'SELECT d.*, b.notification FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq WHERE d.id = ?',
     ),
     getDeliveryCore: db.prepare(DELIVERY_CORE_BY_ID),
     anyDue: db.prepare(

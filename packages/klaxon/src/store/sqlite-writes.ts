@@ -52,10 +52,10 @@ function prepareWrites(db: BetterSqlite3.Database) {
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (${values}) ON CONFLICT (id) DO NOTHING`,
     ),
-    insertBody: db.prepare('INSERT INTO delivery_bodies (id, notification) VALUES (@id, @notification)'),
+    insertBody: db.prepare('INSERT INTO delivery_bodies (seq, notification) VALUES (?, ?)'),
     getDeliveryCore: db.prepare(DELIVERY_CORE_BY_ID),
     dueDeliveries: db.prepare(
-      `SELECT d.*, b.notification FROM (SELECT * FROM ${DUE_DELIVERIES}) d JOIN delivery_bodies b ON b.id = d.id ` +
+      `SELECT d.*, b.notification FROM (SELECT * FROM ${DUE_DELIVERIES}) d JOIN delivery_bodies b ON b.seq = d.seq ` +
         'ORDER BY d.claimable_ms, d.id',
     ),
     leaseDeliveries: db.prepare(
@@ -150,7 +150,8 @@ export function writeOps(db: BetterSqlite3.Database) {
   const sql = prepareWrites(db);
   // Idempotent on id: a delivery committed again (a retried request) keeps its first row and body.
   const insertDelivery = (row: DeliveryRow): void => {
-    if (sql.insertDelivery.run(row).changes > 0) sql.insertBody.run(row);
+    const inserted = sql.insertDelivery.run(row);
+    if (inserted.changes > 0) sql.insertBody.run(inserted.lastInsertRowid, row.notification);
   };
   return {
     commit(rows: CommitRows): void {

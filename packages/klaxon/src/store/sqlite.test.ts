@@ -5,11 +5,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import type { Delivery } from './ports.js';
-import { commitRows, deliveryToRow, outcomeChange } from './rows.js';
+import { deliveryToRow, eventToRow } from './rows.js';
 import { SqliteStore } from './sqlite.js';
 import { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 import { ThreadedSqliteStore } from './sqlite-threaded.js';
-import { writeOps } from './sqlite-writes.js';
 import {
   archivedEvent,
   at,
@@ -241,27 +240,33 @@ describe('SqliteStore migrations', () => {
     check.close();
   });
 
-  it('carries a version-4 file with data across step 5 (indexes only for the rare states)', async () => {
+  it('carries a version-4 file with data across steps 5 and 6 (indexes, bodies by row number)', async () => {
     const path = join(root, 'v4.db');
     const db = new Database(path);
     migrate(db, MIGRATIONS.slice(0, 4));
-    // Written by the write operations themselves: they use no index by name that step 5 adds.
-    const ops = writeOps(db);
-    const write = (op: () => void) => db.transaction(op)();
-    write(() =>
-      ops.commit(
-        commitRows({
-          events: [
-            archivedEvent('e1', { receivedAt: at(1) }),
-            archivedEvent('e2', { receivedAt: at(2), status: 'rejected', reason: 'not JSON' }),
-            archivedEvent('e3', { receivedAt: at(3) }),
-          ],
-          deliveries: ['d1', 'd2', 'd3', 'd4'].map((id, i) => delivery(id, { createdAt: at(i) })),
-        }),
-      ),
-    );
-    write(() => ops.recordOutcome('d2', outcomeChange({ kind: 'sent', at: at(10), ref: 'ts-2' })));
-    write(() => ops.recordOutcome('d3', outcomeChange({ kind: 'dead', at: at(10), error: 'HTTP 400' })));
+    const insert = (table: string, row: object) =>
+      db
+        .prepare(
+          `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+            .map((k) => `@${k}`)
+            .join(', ')})`,
+        )
+        .run(row);
+    insert('events', eventToRow(archivedEvent('e1', { receivedAt: at(1) }), 'v4'));
+    insert('events', eventToRow(archivedEvent('e2', { receivedAt: at(2), status: 'rejected' }), 'v4'));
+    insert('events', eventToRow(archivedEvent('e3', { receivedAt: at(3) }), 'v4'));
+    // Deliveries as version 4 stored them: the outbox row, and the body keyed by the delivery id.
+    const v4 = [
+      delivery('d1', { createdAt: at(0) }),
+      delivery('d2', { createdAt: at(1), state: 'sent', ref: 'ts-2', attempts: 1 }),
+      delivery('d3', { createdAt: at(2), state: 'dead', lastError: 'HTTP 400', attempts: 1 }),
+      delivery('d4', { createdAt: at(3) }),
+    ];
+    for (const d of v4) {
+      const { notification, ...row } = deliveryToRow(d, 'v4');
+      insert('deliveries', row);
+      insert('delivery_bodies', { id: d.id, notification });
+    }
     db.close();
 
     const store = SqliteStore.open(path);
@@ -273,6 +278,7 @@ describe('SqliteStore migrations', () => {
     expect(ids(await store.listDeliveries({ state: 'pending', after: 'd1' }))).toEqual(['d4']);
     expect(ids(await store.listDeliveries({ state: 'dead' }))).toEqual(['d3']);
     expect(ids(await store.listDeliveries({ state: 'sent' }))).toEqual(['d2']);
+    for (const d of v4) expect(await store.getDelivery(d.id)).toEqual(d);
     expect(await store.stats()).toEqual({
       deliveries: { pending: 2, sent: 1, dead: 1 },
       events: { accepted: 2, rejected: 1 },
@@ -299,6 +305,8 @@ describe('SqliteStore migrations', () => {
     );
     expect(indexes).not.toContain('events_by_status_time');
     expect(indexes).not.toContain('deliveries_by_state');
+    // Pruning took the bodies of the pruned rows with it, and only those.
+    expect(check.prepare('SELECT count(*) FROM delivery_bodies').pluck().get()).toBe(2);
     check.close();
   });
 
