@@ -3,7 +3,10 @@
 // (event-loop busy time, from performance.eventLoopUtilization) and the process (all threads), and
 // how long the event loop was held up at the worst (p99 of the event-loop delay).
 // Each event commits what the router writes for it: the archived body, one finding state and two
-// deliveries whose notifications carry the whole finding. Run after `npm run build`:
+// deliveries whose notifications carry the whole finding. The delivery side runs one of two ways:
+// a worker that claims due deliveries and records each as sent (`+ delivery worker`), or, as
+// `klaxon serve` does, deliveries committed already leased and recorded as sent once the commit
+// has resolved, without a claim (`leased + outcomes`). Run after `npm run build`:
 //   node bench/store.js [events] [quick]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +26,7 @@ const samples = readdirSync(samplesDir)
   .filter((name) => name.endsWith('.json'))
   .map((name) => readFileSync(new URL(name, samplesDir), 'utf8'));
 
-function batchFor(i) {
+function batchFor(i, leased) {
   const body = samples[i % samples.length];
   const event = JSON.parse(body);
   const now = new Date().toISOString();
@@ -56,6 +59,7 @@ function batchFor(i) {
       state: 'pending',
       attempts: 0,
       nextAttemptAt: now,
+      ...(leased ? { leasedUntil: new Date(Date.now() + 600_000).toISOString() } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -82,7 +86,9 @@ function batchFor(i) {
 async function run(label, adapter, synchronous, inFlight, deliver) {
   const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-store-'));
   const store = await adapters[adapter](join(dir, 'bench.db'), { synchronous });
-  const batches = Array.from({ length: total }, (_, i) => batchFor(i));
+  const leased = deliver === 'leased';
+  const batches = Array.from({ length: total }, (_, i) => batchFor(i, leased));
+  const outcomes = [];
   let next = 0;
   let accepting = true;
   let sent = 0;
@@ -92,7 +98,16 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const worker = async () => {
-    while (next < total) await store.commit(batches[next++]);
+    while (next < total) {
+      const batch = batches[next++];
+      await store.commit(batch);
+      // serve's worker sends what it just committed, then records the outcome.
+      if (leased) {
+        for (const d of batch.deliveries) {
+          outcomes.push(store.recordOutcome(d.id, { kind: 'sent', at: new Date().toISOString() }));
+        }
+      }
+    }
   };
   // A delivery worker like deliver/'s: claim what is due, report each as sent.
   const deliverer = async () => {
@@ -107,9 +122,12 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
       sent += claimed.length;
     }
   };
-  const delivering = deliver ? deliverer() : Promise.resolve();
+  const delivering = deliver === true ? deliverer() : Promise.resolve();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // The CPU figures of `leased + outcomes` include every outcome; those of `+ delivery worker`
+  // what the worker did while events were being accepted.
+  await Promise.all(outcomes);
   const mainMs = performance.eventLoopUtilization(loopBefore).active;
   loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);
@@ -120,6 +138,8 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   if (stats.events.accepted !== total) throw new Error(`lost events: ${stats.events.accepted} of ${total}`);
+  if (leased && stats.deliveries.sent !== total * 2)
+    throw new Error(`sent ${stats.deliveries.sent} of ${total * 2}`);
   console.log(
     `${label.padEnd(56)} ${String(Math.round(total / acceptSeconds)).padStart(6)} events/s accepted` +
       ` (${total} events, ${acceptSeconds.toFixed(2)} s);` +
@@ -131,18 +151,23 @@ async function run(label, adapter, synchronous, inFlight, deliver) {
 
 const modes =
   process.argv[3] === 'quick'
-    ? [['full', 32, true]]
+    ? [
+        ['full', 32, true],
+        ['full', 32, 'leased'],
+      ]
     : [
         ['full', 1, false],
         ['full', 32, false],
         ['full', 32, true],
+        ['full', 32, 'leased'],
         ['normal', 1, false],
         ['normal', 32, false],
         ['normal', 32, true],
       ];
 for (const [synchronous, inFlight, deliver] of modes) {
   for (const adapter of Object.keys(adapters)) {
-    const label = `${adapter}, synchronous=${synchronous}, ${inFlight} in flight${deliver ? ', + delivery worker' : ''}`;
+    const side = deliver === 'leased' ? ', leased + outcomes' : deliver ? ', + delivery worker' : '';
+    const label = `${adapter}, synchronous=${synchronous}, ${inFlight} in flight${side}`;
     await run(label, adapter, synchronous, inFlight, deliver);
   }
 }
