@@ -96,7 +96,7 @@ describe('NumberText', () => {
       bound.map((value) => ({ kind: 'exact-number' as const, value })),
       fc
         .tuple(bound, bound, fc.boolean(), fc.boolean(), fc.nat(3))
-        .map(([a, b, lowOpen, highOpen, shape]) => {
+        .map(([a, b, lowOpen, highOpen, shape]): ValueTest => {
           const [low, high] = a <= b ? [a, b] : [b, a];
           // One-sided ranges, two-sided ones, and equal bounds (the `=` form).
           if (shape === 0)
