@@ -18,6 +18,7 @@ import type { Clock } from '../route/clock.js';
 import type { Router } from '../route/router.js';
 import type { ArchivedEvent, Store } from '../store/ports.js';
 import type { KlaxonMetrics } from './metrics.js';
+import { receiptId } from './receipt-id.js';
 
 /** Largest accepted request body (EventBridge's own event size limit). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -166,7 +167,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function reject(via: Via, err: Rejection, body: string): Promise<Reply> {
     deps.metrics.eventsRejected.inc({ via, reason: err.reason });
     const received: ArchivedEvent = {
-      id: randomUUID(),
+      id: receiptId(),
       receivedAt: deps.clock.now().toISOString(),
       via,
       status: 'rejected',
@@ -228,7 +229,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       parsed.map(({ event, findings }) => {
         const eventId = isRecord(event) && typeof event.id === 'string' ? event.id : undefined;
         const receipt: ArchivedEvent = {
-          id: randomUUID(),
+          id: receiptId(),
           ...(eventId === undefined ? {} : { eventId }),
           receivedAt: now,
           via,
