@@ -98,6 +98,11 @@ interface Hit {
   /** The branch's rule, and whether the branch is this one condition: a hit outside arrays then matches it outright. */
   readonly rule: Rule;
   readonly single: boolean;
+  /**
+   * For a branch of two required conditions: the one that is not the anchor. A hit outside arrays
+   * then decides the branch by testing this condition's leaves alone (see `match`).
+   */
+  readonly other: Condition | undefined;
 }
 
 /**
@@ -312,7 +317,7 @@ class ExclusionIndex {
 
   add(state: BranchState, test: Exclusion): void {
     this.states.push(state);
-    const hit: Hit = { state, condition: 0, rule: state.rule, single: true };
+    const hit: Hit = { state, condition: 0, rule: state.rule, single: true, other: undefined };
     switch (test.kind) {
       case 'anything-but':
         for (const value of test.strings) bucketOf(this.strings, value, true)?.push(hit);
@@ -510,7 +515,14 @@ export class PatternMatcher {
   private post(state: BranchState, anchor: number): void {
     const condition = state.branch[anchor] as Condition;
     const path = this.pathIndex(condition.path, false);
-    const hit: Hit = { state, condition: anchor, rule: state.rule, single: state.branch.length === 1 };
+    const other = state.branch.length === 2 ? state.branch[1 - anchor] : undefined;
+    const hit: Hit = {
+      state,
+      condition: anchor,
+      rule: state.rule,
+      single: state.branch.length === 1,
+      other: other?.absent === false ? other : undefined,
+    };
     state.anchor = anchor;
     path.postings += condition.tests.length;
     for (const test of condition.tests) {
@@ -655,6 +667,21 @@ export class PatternMatcher {
             if (outside && hit.single) {
               const rule = hit.rule;
               if (rule.matched !== stamp) {
+                rule.matched = stamp;
+                matched.push(rule);
+              }
+              continue;
+            }
+            // A two-condition branch whose anchor holds outside arrays matches exactly when a leaf
+            // at the other path passes (a leaf outside arrays agrees with any): when that path was
+            // read in the first pass, this is decided here, without the branch's state or plan.
+            const other = hit.other;
+            if (outside && other !== undefined && !leaves.deferred.has(other.path)) {
+              const rule = hit.rule;
+              if (
+                rule.matched !== stamp &&
+                firstPassing(other.tests, leaves.fields.get(other.path)) !== undefined
+              ) {
                 rule.matched = stamp;
                 matched.push(rule);
               }
