@@ -1,5 +1,5 @@
 import { EventTextError } from './errors.js';
-import { type ArrayPosition, type EventField, type EventFields, flattenEvent } from './event.js';
+import { type ArrayPosition, type EventField, type FieldsByPath, flattenEvent } from './event.js';
 import { NumberList, NumberText } from './number-text.js';
 import { type Leaf, testValue, type ValueTest } from './operators.js';
 
@@ -23,6 +23,8 @@ export interface WantedNode {
   plainKeys: boolean;
   /** Read only on demand: the first pass validates and skips the value and notes where it is. */
   readonly deferred: boolean;
+  /** Where the leaves at this path go in an event's SlotFields (-1 for the root, which has none). */
+  readonly slot: number;
 }
 
 /** The root of the tree, with the set of deferred paths. */
@@ -39,6 +41,8 @@ export interface WantedTree extends WantedNode {
    * deferred, so the matcher reads even sometimes-opened objects eagerly.
    */
   readonly opened: Map<string, number>;
+  /** The slot of each wanted path (see WantedNode.slot). */
+  readonly slotOf: ReadonlyMap<string, number>;
 }
 
 /**
@@ -57,6 +61,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     }
   }
   const deferredPaths = new Set<string>();
+  const slotOf = new Map<string, number>();
   const root: WantedTree = {
     path: '',
     children: new Map(),
@@ -65,9 +70,11 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     byFirst: [],
     plainKeys: true,
     deferred: false,
+    slot: -1,
     deferredPaths,
     resolved: new Map(),
     opened: new Map(),
+    slotOf,
   };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
@@ -81,7 +88,9 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
         byFirst: [],
         plainKeys: true,
         deferred: needed !== undefined && !needed.has(path),
+        slot: slotOf.size,
       };
+      slotOf.set(path, n.slot);
       if (n.deferred) deferredPaths.add(path);
       nodes.set(path, n);
     }
@@ -164,7 +173,7 @@ export function scanEventText(
 
 /** An event's leaves by path; `fields` holds those read eagerly, `at` reads deferred parts as needed. */
 export interface EventLeaves {
-  readonly fields: EventFields;
+  readonly fields: FieldsByPath;
   /** Paths read only through `at`, on demand (costly: a second pass over part of the text). */
   readonly deferred: ReadonlySet<string>;
   at(path: string): EventField[] | undefined;
@@ -179,7 +188,7 @@ export interface EventLeaves {
 const NONE: ReadonlySet<string> = new Set();
 
 /** Wraps fully read fields. */
-export function leavesOf(fields: EventFields): EventLeaves {
+export function leavesOf(fields: FieldsByPath): EventLeaves {
   return new ReadLeaves(fields);
 }
 
@@ -188,7 +197,7 @@ export function leavesOf(fields: EventFields): EventLeaves {
 /** Fully read fields. */
 class ReadLeaves implements EventLeaves {
   readonly deferred = NONE;
-  constructor(readonly fields: EventFields) {}
+  constructor(readonly fields: FieldsByPath) {}
 
   at(path: string): EventField[] | undefined {
     return this.fields.get(path);
@@ -201,10 +210,10 @@ class ReadLeaves implements EventLeaves {
 
 /** The leaves of event text with parts left deferred, read when asked for. */
 class TextLeaves implements EventLeaves {
-  readonly fields: EventFields;
+  readonly fields: FieldsByPath;
   readonly deferred: ReadonlySet<string>;
   /** The leaves looked up: the scanner's, or JSON.parse's once a deferred part repeated a key. */
-  private current: EventFields;
+  private current: FieldsByPath;
   private fallback = false;
 
   constructor(
@@ -279,10 +288,40 @@ function within(path: string, at: string): boolean {
   return path.startsWith(at) && (path.length === at.length || path.charCodeAt(at.length) === 46);
 }
 
+/**
+ * The leaves read from one event's text, in an array indexed by the wanted tree's slots: filling
+ * it costs one allocation per event, where a Map grows (and rehashes) as paths are added.
+ */
+class SlotFields implements FieldsByPath {
+  readonly slots: (EventField[] | undefined)[];
+
+  constructor(private readonly slotOf: ReadonlyMap<string, number>) {
+    this.slots = new Array(slotOf.size).fill(undefined);
+  }
+
+  get(path: string): EventField[] | undefined {
+    const slot = this.slotOf.get(path);
+    return slot === undefined ? undefined : this.slots[slot];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const list of this.slots) if (list !== undefined) n++;
+    return n;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, EventField[]]> {
+    for (const [path, slot] of this.slotOf) {
+      const list = this.slots[slot];
+      if (list !== undefined) yield [path, list];
+    }
+  }
+}
+
 class Scanner {
   private i = 0;
   private nextArrayId = 0;
-  readonly fields: EventFields = new Map();
+  readonly fields: SlotFields;
   /** Values skipped on the first pass (undefined once read). */
   private readonly deferred: (
     | { node: WantedNode; start: number; end: number; position: ArrayPosition | null }
@@ -297,7 +336,9 @@ class Scanner {
   constructor(
     private readonly s: string,
     private readonly wanted: WantedTree,
-  ) {}
+  ) {
+    this.fields = new SlotFields(wanted.slotOf);
+  }
 
   run(): void {
     const c = this.ws();
@@ -415,10 +456,11 @@ class Scanner {
     return -1;
   }
 
-  private add(path: string, value: Leaf, position: ArrayPosition | null): void {
+  private add(node: WantedNode, value: Leaf, position: ArrayPosition | null): void {
     const field: EventField = { value, position };
-    const list = this.fields.get(path);
-    if (list === undefined) this.fields.set(path, [field]);
+    const slots = this.fields.slots;
+    const list = slots[node.slot];
+    if (list === undefined) slots[node.slot] = [field];
     else list.push(field);
   }
 
@@ -444,7 +486,6 @@ class Scanner {
       this.deferred.push({ node, start, end: this.i, position });
       return;
     }
-    const path = node.path;
     switch (c) {
       case 123:
         this.object(node, position);
@@ -467,24 +508,24 @@ class Scanner {
         }
       }
       case 34:
-        this.add(path, this.string(), position);
+        this.add(node, this.string(), position);
         return;
       case 116:
         this.literal('true');
-        this.add(path, true, position);
+        this.add(node, true, position);
         return;
       case 102:
         this.literal('false');
-        this.add(path, false, position);
+        this.add(node, false, position);
         return;
       case 110:
         this.literal('null');
-        this.add(path, null, position);
+        this.add(node, null, position);
         return;
       default: {
         const start = this.i;
         this.skipNumber();
-        this.add(path, Number(this.s.slice(start, this.i)), position);
+        this.add(node, Number(this.s.slice(start, this.i)), position);
       }
     }
   }

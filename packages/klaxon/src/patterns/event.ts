@@ -26,6 +26,12 @@ export interface EventField {
 /** Leaves of an event grouped by dotted path. */
 export type EventFields = Map<string, EventField[]>;
 
+/** Read-only leaves by dotted path: an EventFields map, or the slots an event's text was read into. */
+export interface FieldsByPath extends Iterable<[string, EventField[]]> {
+  get(path: string): EventField[] | undefined;
+  readonly size: number;
+}
+
 /** Parses event JSON text; unreadable text is an error, not a non-match. */
 export function readEvent(event: unknown): unknown {
   if (typeof event !== 'string') return event;
