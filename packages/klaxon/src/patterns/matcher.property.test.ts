@@ -384,3 +384,87 @@ describe('PatternMatcher with many single anything-but rules (the exclusion inde
     expect(seen.noMatch).toBeGreaterThan(500);
   });
 });
+
+describe('PatternMatcher with two-condition rules sharing their first condition (decided from the other condition)', () => {
+  // Every rule's anchor is a street, from a tiny vocabulary, so an event hits several rules at once;
+  // the anchor sits at the top or inside an array of objects (`parts`, where a second condition on
+  // `parts.lot` must hold in the same element), and the second condition varies in operator and
+  // path (scalar, nested, array of objects, number arrays).
+  const street = fc.constantFrom('TURK', 'FULTON', 'OAK');
+  const second = fc.tuple(fc.constantFrom('lot', 'geo.x', 'parts.lot', 'coords'), operator);
+  const rule = fc
+    .tuple(
+      fc.constantFrom('street', 'parts.street'),
+      fc.oneof(
+        street.map((s) => [s]),
+        fc.constant([{ prefix: 'TU' }]),
+      ),
+      second,
+    )
+    .map(([anchorPath, anchor, [path, op]]) => {
+      const pattern: PatternValue = {};
+      const put = (at: string, value: unknown): void => {
+        const [outer, inner] = at.split('.') as [string, string | undefined];
+        if (inner === undefined) pattern[outer] = value;
+        else pattern[outer] = { ...(pattern[outer] as PatternValue | undefined), [inner]: value };
+      };
+      put(anchorPath, anchor);
+      put(path, [op]);
+      return pattern;
+    });
+  const leafOrList = fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }));
+  const event = fc.record(
+    {
+      street: fc.oneof(street, fc.array(street, { maxLength: 2 })),
+      lot: leafOrList,
+      geo: fc.record({ x: leafOrList }, { requiredKeys: [] }),
+      parts: fc.array(fc.record({ street, lot: leaf }, { requiredKeys: [] }), { maxLength: 3 }),
+      coords: fc.array(fc.array(num, { maxLength: 3 }), { maxLength: 3 }),
+    },
+    { requiredKeys: ['street'] },
+  );
+  const step = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(fc.constant('add' as const), fc.nat(29), rule) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant('remove' as const), fc.nat(29), fc.constant(undefined)) },
+  );
+  it('agrees with the reference evaluator while rules are added and removed between events', () => {
+    const seen = { match: 0, noMatch: 0 };
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 5, maxLength: 40 }),
+        fc.array(event, { minLength: 1, maxLength: 5 }),
+        (steps, events) => {
+          const compiled = new Map<string, CompiledPattern>();
+          const matcher = new PatternMatcher();
+          const check = (): void => {
+            // Rules keep the order they were first added in, so the reference is taken in that order.
+            for (const e of events) {
+              const want = [...compiled].filter(([, p]) => matchesPattern(p, e)).map(([n]) => n);
+              seen.match += want.length;
+              seen.noMatch += compiled.size - want.length;
+              expect(matcher.match(JSON.stringify(e))).toEqual(want);
+              expect(matcher.match(e)).toEqual(want);
+            }
+          };
+          steps.forEach(([kind, n, r], i) => {
+            const name = `r${n}`;
+            if (kind === 'remove') {
+              expect(matcher.remove(name)).toBe(compiled.delete(name));
+            } else {
+              const c = tryCompile(r);
+              if (c === undefined) return;
+              // A replaced rule keeps its place, as Map.set keeps an existing key's.
+              compiled.set(name, c);
+              matcher.add(name, c);
+            }
+            if (i % 4 === 3) check();
+          });
+          check();
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(seen.match).toBeGreaterThan(500);
+    expect(seen.noMatch).toBeGreaterThan(500);
+  });
+});

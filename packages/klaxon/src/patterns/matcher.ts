@@ -103,6 +103,12 @@ interface Hit {
    * then decides the branch by testing this condition's leaves alone (see `match`).
    */
   readonly other: Condition | undefined;
+  /** The path and tests of `other`, kept here so that deciding the branch loads no more objects. */
+  readonly otherPath: string;
+  readonly otherTests: readonly ValueTest[];
+  /** Whether `otherPath` is read in the first pass, for the set of deferred paths `eagerFor`. */
+  otherEager: boolean;
+  eagerFor: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -317,7 +323,17 @@ class ExclusionIndex {
 
   add(state: BranchState, test: Exclusion): void {
     this.states.push(state);
-    const hit: Hit = { state, condition: 0, rule: state.rule, single: true, other: undefined };
+    const hit: Hit = {
+      state,
+      condition: 0,
+      rule: state.rule,
+      single: true,
+      other: undefined,
+      otherPath: '',
+      otherTests: [],
+      otherEager: false,
+      eagerFor: undefined,
+    };
     switch (test.kind) {
       case 'anything-but':
         for (const value of test.strings) bucketOf(this.strings, value, true)?.push(hit);
@@ -522,6 +538,10 @@ export class PatternMatcher {
       rule: state.rule,
       single: state.branch.length === 1,
       other: other?.absent === false ? other : undefined,
+      otherPath: other?.path ?? '',
+      otherTests: other?.tests ?? [],
+      otherEager: false,
+      eagerFor: undefined,
     };
     state.anchor = anchor;
     path.postings += condition.tests.length;
@@ -675,17 +695,22 @@ export class PatternMatcher {
             // A two-condition branch whose anchor holds outside arrays matches exactly when a leaf
             // at the other path passes (a leaf outside arrays agrees with any): when that path was
             // read in the first pass, this is decided here, without the branch's state or plan.
-            const other = hit.other;
-            if (outside && other !== undefined && !leaves.deferred.has(other.path)) {
-              const rule = hit.rule;
-              if (
-                rule.matched !== stamp &&
-                firstPassing(other.tests, leaves.fields.get(other.path)) !== undefined
-              ) {
-                rule.matched = stamp;
-                matched.push(rule);
+            if (outside && hit.other !== undefined) {
+              if (hit.eagerFor !== leaves.deferred) {
+                hit.eagerFor = leaves.deferred;
+                hit.otherEager = !leaves.deferred.has(hit.otherPath);
               }
-              continue;
+              if (hit.otherEager) {
+                const rule = hit.rule;
+                if (
+                  rule.matched !== stamp &&
+                  firstPassing(hit.otherTests, leaves.fields.get(hit.otherPath)) !== undefined
+                ) {
+                  rule.matched = stamp;
+                  matched.push(rule);
+                }
+                continue;
+              }
             }
             const state = hit.state;
             if (state.stamp !== stamp) {
