@@ -107,6 +107,14 @@ describe('scanEventText', () => {
     const fields = scan('{"a": 1, "a": 2, "b": [3]}', new Set(['a', 'b']));
     expect(fields.get('a')?.map((l) => l.value)).toEqual([2]);
     expect(fields.get('b')?.map((l) => l.value)).toEqual([3]);
+    // The same key once in place and once with escapes is a repeat too, in either order.
+    for (const text of ['{"a": 1, "b": 0, "\\u0061": 2}', '{"\\u0061": 1, "b": 0, "a": 2}']) {
+      expect(
+        scan(text, new Set(['a', 'b']))
+          .get('a')
+          ?.map((l) => l.value),
+      ).toEqual([2]);
+    }
   });
 
   it('finds wanted keys however they are written, and keys that need escapes', () => {

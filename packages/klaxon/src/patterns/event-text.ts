@@ -321,6 +321,8 @@ class SlotFields implements FieldsByPath {
 class Scanner {
   private i = 0;
   private nextArrayId = 0;
+  /** The index in its parent's `nodes` of the child the last `key` call compared in place, else -1. */
+  private keyIndex = -1;
   readonly fields: SlotFields;
   /** Values skipped on the first pass (undefined once read). */
   private readonly deferred: (
@@ -536,17 +538,25 @@ class Scanner {
       this.i++;
       return;
     }
-    // Distinct keys of one object lead to distinct nodes, so a repeated node is a repeated key.
+    // Distinct keys of one object lead to distinct nodes, so a repeated node is a repeated key. A
+    // node with plain keys has at most 16: the children met are bits of an integer (no allocation).
     let seen: WantedNode[] | undefined;
+    let seenBits = 0;
     for (;;) {
       if (this.ws() !== 34) this.fail('Expected double-quoted property name');
       const child = this.key(node);
       if (this.ws() !== 58) this.fail("Expected ':' after property name");
       this.i++;
       if (child !== undefined) {
-        seen ??= [];
-        if (seen.includes(child)) throw DUPLICATE_KEY;
-        seen.push(child);
+        if (node.plainKeys) {
+          const bit = 1 << (this.keyIndex >= 0 ? this.keyIndex : node.nodes.indexOf(child));
+          if (seenBits & bit) throw DUPLICATE_KEY;
+          seenBits |= bit;
+        } else {
+          seen ??= [];
+          if (seen.includes(child)) throw DUPLICATE_KEY;
+          seen.push(child);
+        }
         this.value(child, position);
       } else {
         this.skipValue();
@@ -567,6 +577,7 @@ class Scanner {
    * text per event.
    */
   private key(node: WantedNode): WantedNode | undefined {
+    this.keyIndex = -1;
     if (!node.plainKeys) return node.children.get(this.string());
     const s = this.s;
     const start = this.i + 1;
@@ -580,6 +591,7 @@ class Scanner {
       const key = keys[k] as string;
       if (s.charCodeAt(start + key.length) === 34 && s.startsWith(key, start)) {
         this.i = start + key.length + 1;
+        this.keyIndex = k;
         return node.nodes[k];
       }
     }
