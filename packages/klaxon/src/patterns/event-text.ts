@@ -43,6 +43,14 @@ export interface WantedTree extends WantedNode {
   readonly opened: Map<string, number>;
   /** The slot of each wanted path (see WantedNode.slot). */
   readonly slotOf: ReadonlyMap<string, number>;
+  /**
+   * For each deferred node's slot, the slots of the paths a value skipped there may hold leaves
+   * for (its own and those under it): SlotFields.complete tells from them which paths the first
+   * pass read in full.
+   */
+  readonly covers: readonly (readonly number[])[];
+  /** Per slot, the last scan (see SlotFields.scan) that skipped a value able to hold leaves there. */
+  readonly pending: Float64Array;
 }
 
 /**
@@ -75,6 +83,8 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     resolved: new Map(),
     opened: new Map(),
     slotOf,
+    covers: [],
+    pending: new Float64Array(0),
   };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
@@ -126,7 +136,13 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
       n.byFirst[first]?.push(k);
     });
   }
-  return root;
+  const covers: number[][] = [];
+  for (const n of nodes.values()) {
+    covers[n.slot] = [];
+    if (!n.deferred) continue;
+    for (const m of nodes.values()) if (within(m.path, n.path)) covers[n.slot]?.push(m.slot);
+  }
+  return { ...root, covers, pending: new Float64Array(slotOf.size) };
 }
 
 // Well-formed JSON pieces, matched in one go when skipping; on a miss the character-level code
@@ -288,15 +304,33 @@ function within(path: string, at: string): boolean {
   return path.startsWith(at) && (path.length === at.length || path.charCodeAt(at.length) === 46);
 }
 
+/** Numbers the SlotFields made (scans of event text), across trees. */
+let scans = 0;
+
 /**
  * The leaves read from one event's text, in an array indexed by the wanted tree's slots: filling
  * it costs one allocation per event, where a Map grows (and rehashes) as paths are added.
  */
-class SlotFields implements FieldsByPath {
+export class SlotFields implements FieldsByPath {
   readonly slots: (EventField[] | undefined)[];
+  /** This event's number among all scans, for `pending`. */
+  readonly scan = ++scans;
+  readonly slotOf: ReadonlyMap<string, number>;
+  private readonly pending: Float64Array;
 
-  constructor(private readonly slotOf: ReadonlyMap<string, number>) {
-    this.slots = new Array(slotOf.size).fill(undefined);
+  constructor(tree: WantedTree) {
+    this.slotOf = tree.slotOf;
+    this.pending = tree.pending;
+    this.slots = new Array(tree.slotOf.size).fill(undefined);
+  }
+
+  /**
+   * Whether the first pass read every leaf at the path of `slot`: no value that could hold some
+   * was skipped (a value read later, on demand, does not make it so: this answer may say no
+   * where yes would be right, never the reverse).
+   */
+  complete(slot: number): boolean {
+    return this.pending[slot] !== this.scan;
   }
 
   get(path: string): EventField[] | undefined {
@@ -339,7 +373,7 @@ class Scanner {
     private readonly s: string,
     private readonly wanted: WantedTree,
   ) {
-    this.fields = new SlotFields(wanted.slotOf);
+    this.fields = new SlotFields(wanted);
   }
 
   run(): void {
@@ -486,6 +520,8 @@ class Scanner {
       const start = this.i;
       this.skipValue();
       this.deferred.push({ node, start, end: this.i, position });
+      const pending = this.wanted.pending;
+      for (const slot of this.wanted.covers[node.slot] as number[]) pending[slot] = this.fields.scan;
       return;
     }
     switch (c) {

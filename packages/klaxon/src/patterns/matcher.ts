@@ -6,7 +6,14 @@ import {
   type PatternOptions,
 } from './compile.js';
 import { type EventField, flattenEvent, joinMembership, type Membership } from './event.js';
-import { type EventLeaves, leavesOf, scanEventText, type WantedTree, wantedTree } from './event-text.js';
+import {
+  type EventLeaves,
+  leavesOf,
+  SlotFields,
+  scanEventText,
+  type WantedTree,
+  wantedTree,
+} from './event-text.js';
 import { numbersOnly } from './number-text.js';
 import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
 
@@ -106,9 +113,9 @@ interface Hit {
   /** The path and tests of `other`, kept here so that deciding the branch loads no more objects. */
   readonly otherPath: string;
   readonly otherTests: readonly ValueTest[];
-  /** Whether `otherPath` is read in the first pass, for the set of deferred paths `eagerFor`. */
-  otherEager: boolean;
-  eagerFor: ReadonlySet<string> | undefined;
+  /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields), -1 if none. */
+  otherSlot: number;
+  slotFor: ReadonlyMap<string, number> | undefined;
 }
 
 /**
@@ -331,8 +338,8 @@ class ExclusionIndex {
       other: undefined,
       otherPath: '',
       otherTests: [],
-      otherEager: false,
-      eagerFor: undefined,
+      otherSlot: -1,
+      slotFor: undefined,
     };
     switch (test.kind) {
       case 'anything-but':
@@ -540,8 +547,8 @@ export class PatternMatcher {
       other: other?.absent === false ? other : undefined,
       otherPath: other?.path ?? '',
       otherTests: other?.tests ?? [],
-      otherEager: false,
-      eagerFor: undefined,
+      otherSlot: -1,
+      slotFor: undefined,
     };
     state.anchor = anchor;
     path.postings += condition.tests.length;
@@ -666,6 +673,7 @@ export class PatternMatcher {
       leaves = leavesOf(flattenEvent(event, wanted));
     }
     const stamp = ++this.stamp;
+    const fields = leaves.fields;
     // Reused between events (match never runs inside another match); counted, not truncated.
     const candidates = this.candidates;
     let count = 0;
@@ -696,16 +704,18 @@ export class PatternMatcher {
             // at the other path passes (a leaf outside arrays agrees with any): when that path was
             // read in the first pass, this is decided here, without the branch's state or plan.
             if (outside && hit.other !== undefined) {
-              if (hit.eagerFor !== leaves.deferred) {
-                hit.eagerFor = leaves.deferred;
-                hit.otherEager = !leaves.deferred.has(hit.otherPath);
-              }
-              if (hit.otherEager) {
+              let found: EventField[] | undefined | null = null;
+              if (fields instanceof SlotFields) {
+                if (hit.slotFor !== fields.slotOf) {
+                  hit.slotFor = fields.slotOf;
+                  hit.otherSlot = fields.slotOf.get(hit.otherPath) ?? -1;
+                }
+                const slot = hit.otherSlot;
+                if (slot >= 0 && fields.complete(slot)) found = fields.slots[slot];
+              } else if (!leaves.deferred.has(hit.otherPath)) found = fields.get(hit.otherPath);
+              if (found !== null) {
                 const rule = hit.rule;
-                if (
-                  rule.matched !== stamp &&
-                  firstPassing(hit.otherTests, leaves.fields.get(hit.otherPath)) !== undefined
-                ) {
+                if (rule.matched !== stamp && firstPassing(hit.otherTests, found) !== undefined) {
                   rule.matched = stamp;
                   matched.push(rule);
                 }
