@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, matchesPattern, PatternMatcher } from './index.js';
-import { NumberText } from './number-text.js';
+import { NumberList, NumberText } from './number-text.js';
 import { testValue, type ValueTest } from './operators.js';
 
 const view = new DataView(new ArrayBuffer(8));
@@ -72,6 +72,36 @@ const delicate = fc.constantFrom(
 );
 const text = fc.oneof(spelling, delicate);
 
+const bound = fc.tuple(double, fc.integer({ min: -2, max: 2 })).map(([x, steps]) => {
+  let b = x;
+  for (let i = 0; i < Math.abs(steps); i++) b = ulp(b, steps < 0);
+  return b;
+});
+const numberTest: fc.Arbitrary<ValueTest> = fc.oneof(
+  bound.map((value) => ({ kind: 'exact-number' as const, value })),
+  fc
+    .tuple(bound, bound, fc.boolean(), fc.boolean(), fc.nat(3))
+    .map(([a, b, lowOpen, highOpen, shape]): ValueTest => {
+      const [low, high] = a <= b ? [a, b] : [b, a];
+      // One-sided ranges, two-sided ones, and equal bounds (the `=` form).
+      if (shape === 0)
+        return { kind: 'numeric', low, lowOpen, high: Number.POSITIVE_INFINITY, highOpen: false };
+      if (shape === 1)
+        return { kind: 'numeric', low: Number.NEGATIVE_INFINITY, lowOpen: false, high, highOpen };
+      if (shape === 2) return { kind: 'numeric', low, lowOpen: false, high: low, highOpen: false };
+      return { kind: 'numeric', low, lowOpen, high, highOpen };
+    }),
+);
+// Values drawn near the bounds too: the spelling of a bound nudged by a unit or two.
+const near = fc
+  .tuple(numberTest, fc.integer({ min: -2, max: 2 }), fc.boolean())
+  .map(([t, steps, useHigh]) => {
+    let x = t.kind === 'exact-number' ? t.value : t.kind === 'numeric' ? (useHigh ? t.high : t.low) : 0;
+    if (!Number.isFinite(x)) x = 0;
+    for (let i = 0; i < Math.abs(steps); i++) x = ulp(x, steps < 0);
+    return Number.isFinite(x) ? String(x) : '0';
+  });
+
 describe('NumberText', () => {
   it('reads every JSON spelling of a double to exactly what Number() gives', () => {
     const reader = new NumberText();
@@ -87,40 +117,44 @@ describe('NumberText', () => {
 
   it('decides numeric and exact-number tests as the exact value would, at and next to the bounds', () => {
     const reader = new NumberText();
-    const bound = fc.tuple(double, fc.integer({ min: -2, max: 2 })).map(([x, steps]) => {
-      let b = x;
-      for (let i = 0; i < Math.abs(steps); i++) b = ulp(b, steps < 0);
-      return b;
-    });
-    const test: fc.Arbitrary<ValueTest> = fc.oneof(
-      bound.map((value) => ({ kind: 'exact-number' as const, value })),
-      fc
-        .tuple(bound, bound, fc.boolean(), fc.boolean(), fc.nat(3))
-        .map(([a, b, lowOpen, highOpen, shape]): ValueTest => {
-          const [low, high] = a <= b ? [a, b] : [b, a];
-          // One-sided ranges, two-sided ones, and equal bounds (the `=` form).
-          if (shape === 0)
-            return { kind: 'numeric', low, lowOpen, high: Number.POSITIVE_INFINITY, highOpen: false };
-          if (shape === 1)
-            return { kind: 'numeric', low: Number.NEGATIVE_INFINITY, lowOpen: false, high, highOpen };
-          if (shape === 2) return { kind: 'numeric', low, lowOpen: false, high: low, highOpen: false };
-          return { kind: 'numeric', low, lowOpen, high, highOpen };
-        }),
-    );
-    // Values drawn near the bounds too: the spelling of a bound nudged by a unit or two.
-    const near = fc.tuple(test, fc.integer({ min: -2, max: 2 }), fc.boolean()).map(([t, steps, useHigh]) => {
-      let x = t.kind === 'exact-number' ? t.value : t.kind === 'numeric' ? (useHigh ? t.high : t.low) : 0;
-      if (!Number.isFinite(x)) x = 0;
-      for (let i = 0; i < Math.abs(steps); i++) x = ulp(x, steps < 0);
-      return Number.isFinite(x) ? String(x) : '0';
-    });
     fc.assert(
-      fc.property(fc.array(test, { minLength: 1, maxLength: 3 }), fc.oneof(text, near), (tests, text) => {
-        reader.read(text, 0);
-        const exact = Number(text);
-        expect(reader.passes(tests)).toBe(tests.some((t) => testValue(t, exact)));
-      }),
+      fc.property(
+        fc.array(numberTest, { minLength: 1, maxLength: 3 }),
+        fc.oneof(text, near),
+        (tests, text) => {
+          reader.read(text, 0);
+          const exact = Number(text);
+          expect(reader.passes(tests)).toBe(tests.some((t) => testValue(t, exact)));
+        },
+      ),
       { numRuns: 20000 },
+    );
+  });
+
+  it('passes a list of numbers exactly when one of their exact values passes, estimates kept or not', () => {
+    const reader = new NumberText();
+    const list = new NumberList();
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(text, near), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.array(numberTest, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+        (texts, testSets) => {
+          const joined = `[${texts.join(',')}]`;
+          list.count = 0;
+          for (let i = 1; i < joined.length; ) {
+            expect(reader.read(joined, i)).toBe(true);
+            list.push(reader);
+            i = reader.end + 1;
+          }
+          // Several test sets over one list, as several rules test one event's coordinates: an
+          // exact conversion made for one set is kept for the next.
+          for (const tests of testSets) {
+            const want = texts.some((t) => tests.some((test) => testValue(test, Number(t))));
+            expect(list.some(joined, tests, reader)).toBe(want);
+          }
+        },
+      ),
+      { numRuns: 10000 },
     );
   });
 

@@ -178,8 +178,25 @@ export class NumberList {
 
   /** Does one of the numbers (read from `text`) pass one of `tests`? `reader` does the deciding. */
   some(text: string, tests: readonly ValueTest[], reader: NumberText): boolean {
+    const values = this.values;
     for (let j = 0; j < this.count; j++) {
       const exact = this.exact[j] === 1;
+      // Most numbers are far outside every test: ruled out from the list alone, before the reader
+      // is loaded (a test the estimate cannot rule out is left to `passes`, which decides exactly).
+      const v = values[j] as number;
+      const margin = exact ? 0 : Math.abs(v) * ESTIMATE_ERROR;
+      let possible = false;
+      for (let t = 0; t < tests.length; t++) {
+        const test = tests[t] as ValueTest;
+        if (test.kind === 'numeric') {
+          if (v + margin < test.low || v - margin > test.high) continue;
+        } else if (test.kind === 'exact-number') {
+          if (Math.abs(v - test.value) > margin) continue;
+        }
+        possible = true;
+        break;
+      }
+      if (!possible) continue;
       reader.load(text, this.starts[j] as number, this.ends[j] as number, this.values[j] as number, exact);
       const passed = reader.passes(tests);
       // An exact conversion is kept for the next test.
