@@ -6,6 +6,7 @@ import {
   ipToHex,
   looksLikeIp,
   type ValueTest,
+  uniformTest,
   wildcardProblem,
 } from './operators.js';
 import { TextTokens, Tok, type TokenSource, ValueTokens } from './pattern-tokens.js';
@@ -432,7 +433,7 @@ class Compiler {
 function toBranch(fields: Fields): Branch {
   const conditions: Condition[] = [];
   for (const [path, operands] of fields) {
-    const tests = operands.filter((o): o is ValueTest => o !== ABSENT);
+    const tests = operands.filter((o): o is ValueTest => o !== ABSENT).map(uniformTest);
     conditions.push({ path, tests, absent: tests.length !== operands.length });
   }
   // EventBridge walks a rule's fields in name order; exists:false is judged against the array

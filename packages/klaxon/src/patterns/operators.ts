@@ -38,6 +38,32 @@ export type ValueTest =
     }
   | { readonly kind: 'cidr'; readonly low: string; readonly high: string };
 
+/**
+ * The same test as an object of one shape whatever its kind (absent operands are undefined). The
+ * matcher's verification reads `kind` and operands of tests of every kind at the same few places;
+ * objects of one hidden class keep the engine's property caches there monomorphic, where fourteen
+ * shapes made them megamorphic (a measured cost in mixed rule sets, none in one-family ones).
+ */
+export function uniformTest(test: ValueTest): ValueTest {
+  const t = test as unknown as Readonly<Record<string, unknown>>;
+  const uniform = {
+    kind: t.kind,
+    value: t.value,
+    hex: t.hex,
+    folded: t.folded,
+    glob: t.glob,
+    strings: t.strings,
+    numbers: t.numbers,
+    values: t.values,
+    globs: t.globs,
+    low: t.low,
+    lowOpen: t.lowOpen,
+    high: t.high,
+    highOpen: t.highOpen,
+  };
+  return uniform as unknown as ValueTest;
+}
+
 /** A wildcard pattern cut at its unescaped `*`: the value must start with the first part, end with the last, and contain the middle ones in order. */
 export interface Glob {
   readonly parts: readonly string[];

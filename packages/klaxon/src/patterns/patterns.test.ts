@@ -344,3 +344,23 @@ describe('PatternMatcher over many events', () => {
     expect(matched).toBeGreaterThan(5_000);
   });
 });
+
+describe('compiled tests', () => {
+  it('share one shape whatever the operator, and keep their operands', () => {
+    const compiled = compilePattern({
+      a: ['x', '10.0.0.1', 3, true, null],
+      b: [{ prefix: 'p' }, { suffix: 's' }, { 'equals-ignore-case': 'E' }, { wildcard: 'w*' }],
+      c: [{ prefix: { 'equals-ignore-case': 'P' } }, { suffix: { 'equals-ignore-case': 'S' } }],
+      d: [{ 'anything-but': ['n', 'm'] }, { 'anything-but': { prefix: 'q' } }],
+      e: [{ 'anything-but': { suffix: 'z' } }, { 'anything-but': { 'equals-ignore-case': 'Y' } }],
+      f: [{ 'anything-but': { wildcard: 'v*' } }, { numeric: ['>', 0, '<=', 5] }, { cidr: '10.0.0.0/8' }],
+      g: [{ exists: true }],
+    });
+    const tests = compiled.branches.flatMap((branch) => branch.flatMap((condition) => condition.tests));
+    expect(new Set(tests.map((t) => t.kind)).size).toBe(18);
+    const keys = Object.keys(tests[0] as object).join();
+    for (const test of tests) expect(Object.keys(test).join()).toBe(keys);
+    expect(matches({ f: [{ numeric: ['>', 0, '<=', 5] }] }, { f: 5 })).toBe(true);
+    expect(matches({ e: [{ 'anything-but': { suffix: 'z' } }] }, { e: 'abz' })).toBe(false);
+  });
+});
