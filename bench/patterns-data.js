@@ -7,11 +7,20 @@
 // by a seeded generator, so every run (and every engine fed the same file) sees the same bytes.
 
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** Number of events in the real citylots2 file, and so in the generated one. */
 export const CITYLOTS2_EVENTS = 213_068;
+
+/** The events of a JSON-lines file (gzip allowed when the name ends in .gz), the first `limit` if given. */
+export function readEvents(file, limit) {
+  const raw = readFileSync(file);
+  const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+  const events = text.split('\n').filter((line) => line.length > 0);
+  return limit === undefined ? events : events.slice(0, limit);
+}
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed always gives the same sequence. */
 export function random(seed) {

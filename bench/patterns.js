@@ -8,20 +8,21 @@
 // Without --data, a deterministic citylots2-shaped file is generated into bench/data/ (gitignored).
 // Without --rules, bench/patterns-rules/ is used (one JSON file per family: {name: pattern}).
 //
-// Klaxon's figures are the median of --passes timed passes over all the events (3 by default). The
-// passes go round-robin (every set once, then every set again), so a burst of load from another job
-// on this shared machine slows one pass of a few sets, not every pass of one set; the figures of each
-// pass are printed too.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// Klaxon's figures are the median of --passes timed passes over all the events (3 by default). Each
+// pass runs in a process of its own (bench/patterns-pass.js: load, compile, warm up, time), so the
+// JIT compiles the matcher for that rule set alone, as where Klaxon runs. The passes go round-robin
+// (every set once, then every set again), so a burst of load from another job on this shared
+// machine slows one pass of a few sets, not every pass of one set; each pass's figure is printed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { gunzipSync } from 'node:zlib';
-import { CITYLOTS2_EVENTS, writeCitylots2, writeRules } from './patterns-data.js';
+import { CITYLOTS2_EVENTS, readEvents, writeCitylots2, writeRules } from './patterns-data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -77,10 +78,7 @@ if (dataFile === undefined) {
     await writeCitylots2(dataFile);
   }
 }
-const raw = readFileSync(dataFile);
-const text = (dataFile.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-let events = text.split('\n').filter((line) => line.length > 0);
-if (args.events !== undefined) events = events.slice(0, Number(args.events));
+const events = readEvents(dataFile, args.events === undefined ? undefined : Number(args.events));
 const avgBytes = Math.round(events.reduce((n, e) => n + Buffer.byteLength(e), 0) / events.length);
 log(`${events.length} events, ${avgBytes} bytes on average`);
 
@@ -103,31 +101,22 @@ if (!Number.isInteger(passes) || passes < 1) {
   process.exit(2);
 }
 
-/** A matcher holding `rules`, warmed up so the JIT has compiled the hot path before any clock starts. */
+/** A matcher holding `rules` (in this process: for comparing answers with the baseline, not timed). */
 function klaxonMatcher(rules) {
   const matcher = new PatternMatcher({ maxLength: 4096 });
   for (const [name, pattern] of Object.entries(rules)) matcher.add(name, pattern);
-  for (let i = 0; i < Math.min(20_000, events.length); i++) matcher.match(events[i]);
   return matcher;
 }
 
-/** One timed pass of `matcher` over every event. */
-function klaxonPass(matcher) {
-  let matches = 0;
-  let eventsMatched = 0;
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < events.length; i++) {
-    const names = matcher.match(events[i]);
-    if (names.length > 0) {
-      eventsMatched++;
-      matches += names.length;
-    }
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  return { seconds, cpuSeconds, eventsMatched, matches };
+/** One timed pass over every event, in a process of its own (see bench/patterns-pass.js). */
+function klaxonPass(rulesFile) {
+  const argv = [join(here, 'patterns-pass.js'), '--data', dataFile, '--rules', rulesFile];
+  if (args.events !== undefined) argv.push('--events', args.events);
+  const out = execFileSync(process.execPath, argv, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out);
 }
 
 /** The median pass (by CPU time) of one set, with every pass's events per CPU-second beside it. */
@@ -145,20 +134,29 @@ function klaxonFigures(runs) {
   };
 }
 
-/** Runs every set `passes` times, round-robin; returns each set's figures and each pass's. */
+/**
+ * Runs every set `passes` times, round-robin, each pass in a fresh process; returns each set's
+ * figures and a matcher for it.
+ */
 function klaxonRuns(sets) {
-  const matchers = sets.map(({ name, rules }) => {
-    log(`${name}: compiling ${Object.keys(rules).length} rules and warming up …`);
-    return klaxonMatcher(rules);
-  });
-  const runs = sets.map(() => []);
-  for (let p = 0; p < passes; p++) {
-    log(`klaxon pass ${p + 1} of ${passes} over ${sets.length} rule sets …`);
-    sets.forEach((_, k) => {
-      runs[k].push(klaxonPass(matchers[k]));
+  const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-patterns-'));
+  try {
+    const files = sets.map(({ rules }, k) => {
+      const file = join(dir, `${k}.json`);
+      writeFileSync(file, JSON.stringify(rules));
+      return file;
     });
+    const runs = sets.map(() => []);
+    for (let p = 0; p < passes; p++) {
+      sets.forEach(({ name }, k) => {
+        log(`klaxon pass ${p + 1} of ${passes}: ${name} (${Object.keys(sets[k].rules).length} rules) …`);
+        runs[k].push(klaxonPass(files[k]));
+      });
+    }
+    return { matchers: sets.map(({ rules }) => klaxonMatcher(rules)), figures: runs.map(klaxonFigures) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { matchers, figures: runs.map(klaxonFigures), runs };
 }
 
 // ------------------------------------------------------------------------------- serverless-offline
