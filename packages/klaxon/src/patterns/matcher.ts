@@ -680,9 +680,20 @@ export class PatternMatcher {
     const lists = this.scratch;
     const matched: Rule[] = [];
     // Only paths with posted operands have anything to look up (the others are read to verify).
-    this.postedCache ??= [...this.paths].filter(([, index]) => index.postings > 0);
-    for (const [path, index] of this.postedCache) {
-      const atPath = leaves.fields.get(path);
+    this.postedCache ??= [...this.paths]
+      .filter(([, index]) => index.postings > 0)
+      .map(([path, index]) => ({ path, index, slot: -1, slotFor: undefined }));
+    for (const posted of this.postedCache) {
+      const index = posted.index;
+      let atPath: EventField[] | undefined;
+      if (fields instanceof SlotFields) {
+        // The slot of the path, looked up once per tree rather than once per event.
+        if (posted.slotFor !== fields.slotOf) {
+          posted.slotFor = fields.slotOf;
+          posted.slot = fields.slotOf.get(posted.path) ?? -1;
+        }
+        atPath = posted.slot < 0 ? undefined : fields.slots[posted.slot];
+      } else atPath = fields.get(posted.path);
       if (atPath === undefined) continue;
       for (const leaf of atPath) {
         index.collect(leaf.value, lists);
@@ -759,7 +770,7 @@ export class PatternMatcher {
 
   private readonly scratch = new HitLists();
   private readonly candidates: BranchState[] = [];
-  private postedCache: [string, PathIndex][] | undefined;
+  private postedCache: Posted[] | undefined;
   /** Deferred paths most events turned out to need: read eagerly (see `review`). */
   private readonly hotPaths = new Set<string>();
   /** Events read from text since the last review. */
@@ -809,6 +820,14 @@ export class PatternMatcher {
     this.wantedTreeCache = wantedTree(paths, eager);
     return this.wantedTreeCache;
   }
+}
+
+/** A path with posted operands, and its slot in the SlotFields of the tree `slotFor` numbers. */
+interface Posted {
+  readonly path: string;
+  readonly index: PathIndex;
+  slot: number;
+  slotFor: ReadonlyMap<string, number> | undefined;
 }
 
 /** How many events from text between two looks at which deferred paths were needed. */

@@ -136,8 +136,6 @@ export function inRange(
 // ---------------------------------------------------------------------------------------------
 // Case folding
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 function foldCodePoint(ch: string): string {
   // One code point in, one out: a mapping that would change the length (ß → SS) keeps the
   // character as it is, which is also what a per-character comparison of upper/lower forms does.
@@ -149,11 +147,26 @@ function foldCodePoint(ch: string): string {
 
 /** Simple per-code-point case folding used by every equals-ignore-case form (ASCII takes the fast path). */
 export function foldCase(s: string): string {
-  if (ASCII.test(s)) return s.toLowerCase();
+  // The same leaf is often folded several times for one event (the index's case-folded forms, then
+  // each candidate's ignore-case test): the last answer is kept. Strings compare by identity first.
+  if (s === lastFoldedFrom) return lastFolded;
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
   let out = '';
-  for (const ch of s) out += foldCodePoint(ch);
+  if (ascii) out = s.toLowerCase();
+  else for (const ch of s) out += foldCodePoint(ch);
+  lastFoldedFrom = s;
+  lastFolded = out;
   return out;
 }
+
+let lastFoldedFrom = '';
+let lastFolded = '';
 
 // ---------------------------------------------------------------------------------------------
 // Wildcards
