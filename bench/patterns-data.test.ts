@@ -1,23 +1,38 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePattern, matchesPattern } from '../packages/klaxon/src/patterns/index.js';
 // @ts-expect-error plain JavaScript module without type declarations
-import { citylot, mixedRules, ruleFamilies, writeRules } from './patterns-data.js';
+import { citylot, mixedRules, readEvents, ruleFamilies, writeRules } from './patterns-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-rules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bench data and rules', () => {
+  it('reads each JSON line as an event of its own, plain or gzipped, skipping empty lines', () => {
+    const lines = ['{"a":1}', '', '{"b":"é"}', '{"c":[1,2]}'];
+    const files = mkdtempSync(join(dir, 'events-'));
+    const plain = join(files, 'events.jsonl');
+    writeFileSync(plain, `${lines.join('\n')}\n`);
+    const gz = join(files, 'events.jsonl.gz');
+    writeFileSync(gz, gzipSync(lines.join('\n')));
+    const want = ['{"a":1}', '{"b":"é"}', '{"c":[1,2]}'];
+    expect(readEvents(plain)).toEqual(want);
+    expect(readEvents(gz)).toEqual(want);
+    expect(readEvents(plain, 2)).toEqual(want.slice(0, 2));
+  });
+
   it('the committed rule files are exactly what the generator writes', () => {
     const committed = fileURLToPath(new URL('./patterns-rules', import.meta.url));
-    writeRules(dir);
+    const rulesDir = join(dir, 'rules');
+    writeRules(rulesDir);
     const names = readdirSync(committed).sort();
-    expect(readdirSync(dir).sort()).toEqual(names);
+    expect(readdirSync(rulesDir).sort()).toEqual(names);
     for (const name of names) {
-      expect(readFileSync(join(committed, name), 'utf8')).toBe(readFileSync(join(dir, name), 'utf8'));
+      expect(readFileSync(join(committed, name), 'utf8')).toBe(readFileSync(join(rulesDir, name), 'utf8'));
     }
   });
 
