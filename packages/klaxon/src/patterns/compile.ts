@@ -5,8 +5,8 @@ import {
   foldCase,
   ipToHex,
   looksLikeIp,
-  type ValueTest,
   uniformTest,
+  type ValueTest,
   wildcardProblem,
 } from './operators.js';
 import { TextTokens, Tok, type TokenSource, ValueTokens } from './pattern-tokens.js';
