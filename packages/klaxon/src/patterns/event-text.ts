@@ -429,20 +429,7 @@ class Scanner {
     LISTED.scanner = undefined;
     for (const span of this.deferred) {
       if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
-      let i = span.start;
-      const end = span.end;
-      while (i < end) {
-        const c = s.charCodeAt(i);
-        if (c === 45 || (c >= 48 && c <= 57)) {
-          NUMBER.read(s, i);
-          list.push(NUMBER);
-          i = NUMBER.end;
-        } else if (c === 91 || c === 93 || c === 44 || c === 32 || c === 10 || c === 13 || c === 9) {
-          i++;
-        } else {
-          return undefined;
-        }
-      }
+      if (!list.readArrays(s, span.start, span.end, NUMBER)) return undefined;
     }
     LISTED.scanner = this;
     LISTED.path = path;

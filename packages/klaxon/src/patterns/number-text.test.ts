@@ -122,9 +122,13 @@ describe('NumberText', () => {
         fc.array(numberTest, { minLength: 1, maxLength: 3 }),
         fc.oneof(text, near),
         (tests, text) => {
+          // One number in a list, as the matcher keeps them: tested on its estimate where that
+          // decides, converted exactly where it does not.
+          const list = new NumberList();
           reader.read(text, 0);
+          list.push(reader);
           const exact = Number(text);
-          expect(reader.passes(tests)).toBe(tests.some((t) => testValue(t, exact)));
+          expect(list.some(text, tests, reader)).toBe(tests.some((t) => testValue(t, exact)));
         },
       ),
       { numRuns: 20000 },
@@ -156,6 +160,62 @@ describe('NumberText', () => {
       ),
       { numRuns: 10000 },
     );
+  });
+
+  it('reads nested number arrays in one go, deciding long numbers from their first digits', () => {
+    const reader = new NumberText();
+    const list = new NumberList();
+    // Plain decimals within a few millionths of the tests' bounds: kept as six decimals, they must
+    // be decided exactly like their full values (the last digits are what decides near a bound).
+    const bounds = (tests: ValueTest[]): number[] =>
+      tests
+        .flatMap((t) => (t.kind === 'exact-number' ? [t.value] : t.kind === 'numeric' ? [t.low, t.high] : []))
+        .map((x) => (Number.isFinite(x) && Math.abs(x) < 1e8 ? x : 37.5));
+    const millionths = (tests: ValueTest[]) =>
+      fc
+        .tuple(
+          fc.constantFrom(...bounds(tests)),
+          fc.integer({ min: -40, max: 40 }),
+          fc.integer({ min: 7, max: 20 }),
+        )
+        .map(([x, steps, decimals]) => (x + steps * 1e-7).toFixed(decimals));
+    const ws = fc.constantFrom('', ' ', '\n', '\t ');
+    // Nested arrays, with whitespace where JSON allows it.
+    const arrayOf = (number: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+      fc.letrec((tie) => ({
+        item: fc.oneof({ depthSize: 'small', withCrossShrink: true }, number, tie('array')),
+        array: fc
+          .tuple(fc.array(fc.tuple(ws, tie('item'), ws), { maxLength: 4 }), ws)
+          .map(([items, pad]) => `[${items.map(([a, x, b]) => `${a}${x}${b}`).join(',')}${pad}]`),
+      })).array as fc.Arbitrary<string>;
+    const testSets = fc.array(fc.array(numberTest, { minLength: 1, maxLength: 3 }), {
+      minLength: 1,
+      maxLength: 3,
+    });
+    // Every spelling (one exponent sends the whole array to the full reader), and plain decimals
+    // only (every long number is then kept as six decimals).
+    const mixed = testSets.chain((sets) =>
+      fc.tuple(fc.constant(sets), arrayOf(fc.oneof(text, near, millionths(sets.flat())))),
+    );
+    const plain = testSets.chain((sets) => fc.tuple(fc.constant(sets), arrayOf(millionths(sets.flat()))));
+    fc.assert(
+      fc.property(fc.oneof(mixed, plain), ([sets, text]) => {
+        const values = (JSON.parse(text) as unknown[]).flat(Number.POSITIVE_INFINITY) as number[];
+        const padded = `{"c":${text},"e":1}`;
+        list.count = 0;
+        expect(list.readArrays(padded, 5, 5 + text.length, reader)).toBe(true);
+        expect(list.count).toBe(values.length);
+        for (const tests of sets) {
+          const want = values.some((v) => tests.some((test) => testValue(test, v)));
+          expect(list.some(padded, tests, reader)).toBe(want);
+        }
+      }),
+      { numRuns: 10000 },
+    );
+    list.count = 0;
+    for (const other of ['[1.25,"x"]', '[[1],{"a":1}]', '[true]', '[null,2]']) {
+      expect(list.readArrays(other, 0, other.length, reader)).toBe(false);
+    }
   });
 
   it('reads the longest number and refuses texts that are not one', () => {

@@ -109,15 +109,6 @@ export class NumberText {
     return true;
   }
 
-  /** Makes a number read earlier (see NumberList) the current one. */
-  load(s: string, start: number, end: number, value: number, exact: boolean): void {
-    this.text = s;
-    this.start = start;
-    this.end = end;
-    this.value = value;
-    this.exact = exact;
-  }
-
   /** The exact value of the number just read. */
   exactValue(): number {
     if (!this.exact) {
@@ -126,87 +117,139 @@ export class NumberText {
     }
     return this.value;
   }
-
-  /**
-   * Does the number just read pass one of `tests` (each `numeric` or `exact-number`)? Converts it
-   * exactly only when the estimate is too close to an operand to tell.
-   */
-  passes(tests: readonly ValueTest[]): boolean {
-    for (const test of tests) if (this.passesOne(test)) return true;
-    return false;
-  }
-
-  private passesOne(test: ValueTest): boolean {
-    if (!this.exact) {
-      const v = this.value;
-      const margin = Math.abs(v) * ESTIMATE_ERROR;
-      if (test.kind === 'exact-number') {
-        if (Math.abs(v - test.value) > margin) return false;
-      } else if (test.kind === 'numeric') {
-        if (v + margin < test.low || v - margin > test.high) return false;
-        // Strictly inside: open or closed ends do not matter, and the value is finite.
-        if (v - margin > test.low && v + margin < test.high) return true;
-      }
-    }
-    const value = this.exactValue();
-    if (test.kind === 'exact-number') return value === test.value;
-    if (test.kind === 'numeric') return inRange(test, value);
-    return false;
-  }
 }
 
+/** Fraction digits read before the rest of a long number is skipped (see NumberList.readArrays). */
+const KEPT_FRACTION_DIGITS = 6;
+
 /**
- * The numbers read from one text, kept as estimates (typed arrays, no object per number), so that
- * several tests can go over them without reading the text again.
+ * The numbers read from one text, kept as estimates with an error bound each (typed arrays, no
+ * object per number), so that several tests can go over them without reading the text again.
  */
 export class NumberList {
   private values = new Float64Array(64);
-  private exact = new Uint8Array(64);
+  /** How far the number may lie from its estimate (0: the value is exact). */
+  private margins = new Float64Array(64);
   private starts = new Int32Array(64);
-  private ends = new Int32Array(64);
   count = 0;
 
   /** Adds the number `reader` has just read. */
   push(reader: NumberText): void {
-    if (this.count === this.values.length) this.grow();
-    const j = this.count++;
-    this.values[j] = reader.value;
-    this.exact[j] = reader.exact ? 1 : 0;
-    this.starts[j] = reader.start;
-    this.ends[j] = reader.end;
+    this.add(reader.value, reader.exact ? 0 : Math.abs(reader.value) * ESTIMATE_ERROR, reader.start);
   }
 
-  /** Does one of the numbers (read from `text`) pass one of `tests`? `reader` does the deciding. */
+  /**
+   * Adds every number of the JSON arrays (nested or not) between `start` and `end` of `s`, text
+   * already validated as JSON; false, with the list left incomplete, when it holds anything else
+   * (strings, objects, literals). A number written with more than six fraction digits and no
+   * exponent is kept as its first six (an estimate within 1e-6), and the rest of it is passed over
+   * by a native search for the next comma: in a valid array only whitespace and `]` can stand
+   * between a number and that comma. The exact value is read from the text only for a test the
+   * estimate cannot decide.
+   */
+  readArrays(s: string, start: number, end: number, reader: NumberText): boolean {
+    const e = s.indexOf('e', start);
+    const E = s.indexOf('E', start);
+    const exponents = (e >= 0 && e < end) || (E >= 0 && E < end);
+    let i = start;
+    while (i < end) {
+      let c = s.charCodeAt(i);
+      if (c === 91 || c === 93 || c === 44 || c === 32 || c === 10 || c === 13 || c === 9) {
+        i++;
+        continue;
+      }
+      if (c !== 45 && !(c >= 48 && c <= 57)) return false;
+      if (exponents) {
+        reader.read(s, i);
+        this.push(reader);
+        i = reader.end;
+        continue;
+      }
+      const first = i;
+      const negative = c === 45;
+      if (negative) c = s.charCodeAt(++i);
+      let mantissa = 0;
+      let digits = 0;
+      if (c === 48) c = s.charCodeAt(++i);
+      else {
+        while (c >= 48 && c <= 57) {
+          mantissa = mantissa * 10 + (c - 48);
+          digits++;
+          c = s.charCodeAt(++i);
+        }
+      }
+      let fraction = 0;
+      if (c === 46) {
+        c = s.charCodeAt(++i);
+        while (c >= 48 && c <= 57 && fraction < KEPT_FRACTION_DIGITS) {
+          mantissa = mantissa * 10 + (c - 48);
+          fraction++;
+          c = s.charCodeAt(++i);
+        }
+      }
+      // Past 15 digits the mantissa is no longer exact: the full reader takes such a number.
+      if (digits + fraction > 15) {
+        reader.read(s, first);
+        this.push(reader);
+        i = reader.end;
+        continue;
+      }
+      const truncated = fraction === KEPT_FRACTION_DIGITS && c >= 48 && c <= 57;
+      const kept = mantissa / (POW10[fraction] as number);
+      const value = negative ? -kept : kept;
+      if (!truncated) {
+        // At most 15 digits and 6 decimals: the quotient of two exact doubles is the exact value.
+        this.add(value, 0, first);
+        continue;
+      }
+      // The digits left out add less than 1e-6 (2e-6 keeps clear of how 1e-6 rounds); the division
+      // rounds by at most half a unit, well under 1e-15 of the value.
+      this.add(value, 2e-6 + Math.abs(value) * 1e-15, first);
+      const comma = s.indexOf(',', i);
+      i = comma < 0 || comma > end ? end : comma;
+    }
+    return true;
+  }
+
+  /**
+   * Does one of the numbers (read from `text`) pass one of `tests` (each `numeric` or
+   * `exact-number`)? A number is tested on its estimate where that decides, and converted
+   * exactly from the text (by `reader`, kept for the next tests) where it does not.
+   */
   some(text: string, tests: readonly ValueTest[], reader: NumberText): boolean {
     const values = this.values;
+    const margins = this.margins;
     for (let j = 0; j < this.count; j++) {
-      const exact = this.exact[j] === 1;
-      // Most numbers are far outside every test: ruled out from the list alone, before the reader
-      // is loaded (a test the estimate cannot rule out is left to `passes`, which decides exactly).
-      const v = values[j] as number;
-      const margin = exact ? 0 : Math.abs(v) * ESTIMATE_ERROR;
-      let possible = false;
+      let v = values[j] as number;
+      let margin = margins[j] as number;
       for (let t = 0; t < tests.length; t++) {
         const test = tests[t] as ValueTest;
         if (test.kind === 'numeric') {
           if (v + margin < test.low || v - margin > test.high) continue;
+          // Strictly inside: open or closed ends do not matter, and the value is finite.
+          if (margin > 0 && v - margin > test.low && v + margin < test.high) return true;
         } else if (test.kind === 'exact-number') {
           if (Math.abs(v - test.value) > margin) continue;
+        } else continue;
+        if (margin > 0) {
+          reader.read(text, this.starts[j] as number);
+          v = reader.exactValue();
+          margin = 0;
+          values[j] = v;
+          margins[j] = 0;
         }
-        possible = true;
-        break;
+        if (test.kind === 'numeric' ? inRange(test, v) : v === test.value) return true;
       }
-      if (!possible) continue;
-      reader.load(text, this.starts[j] as number, this.ends[j] as number, this.values[j] as number, exact);
-      const passed = reader.passes(tests);
-      // An exact conversion is kept for the next test.
-      if (!exact && reader.exact) {
-        this.values[j] = reader.value;
-        this.exact[j] = 1;
-      }
-      if (passed) return true;
     }
     return false;
+  }
+
+  private add(value: number, margin: number, start: number): void {
+    if (this.count === this.values.length) this.grow();
+    const j = this.count++;
+    this.values[j] = value;
+    this.margins[j] = margin;
+    this.starts[j] = start;
   }
 
   private grow(): void {
@@ -214,15 +257,12 @@ export class NumberList {
     const values = new Float64Array(size);
     values.set(this.values);
     this.values = values;
-    const exact = new Uint8Array(size);
-    exact.set(this.exact);
-    this.exact = exact;
+    const margins = new Float64Array(size);
+    margins.set(this.margins);
+    this.margins = margins;
     const starts = new Int32Array(size);
     starts.set(this.starts);
     this.starts = starts;
-    const ends = new Int32Array(size);
-    ends.set(this.ends);
-    this.ends = ends;
   }
 }
 
