@@ -137,6 +137,16 @@ class AffixIndex {
   private lengths: number[] = [];
   /** The maps of `byLength`, in the order of `lengths`. */
   private maps: Map<string, Hit[]>[] = [];
+  /**
+   * A filter on the two characters at the operands' end (their start, or their end for suffixes),
+   * hashed into PAIR_SLOTS flags: a value whose pair is not flagged has no operand of two or more
+   * characters, so no substring is cut and no map consulted for those lengths. Created with the
+   * first such operand; a removed operand's flag stays until `prune`.
+   */
+  private pairs: Uint8Array | undefined;
+
+  /** `fromEnd`: the operands are suffixes. */
+  constructor(private readonly fromEnd: boolean) {}
 
   private sortLengths(): void {
     this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
@@ -156,28 +166,53 @@ class AffixIndex {
       this.byLength.set(key.length, byKey);
       this.sortLengths();
     }
+    if (create) this.flag(key);
     return bucketOf(byKey, key, create);
   }
 
   prune(): void {
+    this.pairs = undefined;
     for (const [length, bucket] of this.byLength) {
-      for (const [key, hits] of bucket) if (hits.length === 0) bucket.delete(key);
+      for (const [key, hits] of bucket) {
+        if (hits.length === 0) bucket.delete(key);
+        else this.flag(key);
+      }
       if (bucket.size === 0) this.byLength.delete(length);
     }
     this.sortLengths();
   }
 
-  collect(value: string, fromEnd: boolean, out: HitLists): void {
+  collect(value: string, out: HitLists): void {
     const lengths = this.lengths;
+    const n = value.length;
+    const pairs = this.pairs;
     for (let k = 0; k < lengths.length; k++) {
       const length = lengths[k] as number;
-      if (length > value.length) return;
-      const key = fromEnd ? value.slice(value.length - length) : value.slice(0, length);
+      if (length > n) return;
+      if (length >= 2 && pairs !== undefined && pairs[this.pairOf(value)] === 0) return;
+      const key = this.fromEnd ? value.slice(n - length) : value.slice(0, length);
       const hits = (this.maps[k] as Map<string, Hit[]>).get(key);
       if (hits !== undefined) out.add(hits);
     }
   }
+
+  private flag(key: string): void {
+    if (key.length < 2) return;
+    this.pairs ??= new Uint8Array(PAIR_SLOTS);
+    this.pairs[this.pairOf(key)] = 1;
+  }
+
+  /** The filter slot of a text of two or more characters. */
+  private pairOf(text: string): number {
+    const n = text.length;
+    const a = this.fromEnd ? text.charCodeAt(n - 1) : text.charCodeAt(0);
+    const b = this.fromEnd ? text.charCodeAt(n - 2) : text.charCodeAt(1);
+    return (a * 31 + b) & (PAIR_SLOTS - 1);
+  }
 }
+
+/** Flags in an AffixIndex's pair filter (a power of two). */
+const PAIR_SLOTS = 1024;
 
 function bucketOf<K>(map: Map<K, Hit[]>, key: K, create: boolean): Hit[] | undefined {
   let hits = map.get(key);
@@ -195,10 +230,10 @@ class PathIndex {
   readonly literals = new Map<boolean | null, Hit[]>();
   readonly ips = new Map<string, Hit[]>();
   readonly folded = new Map<string, Hit[]>();
-  readonly prefixes = new AffixIndex();
-  readonly suffixes = new AffixIndex();
-  readonly foldedPrefixes = new AffixIndex();
-  readonly foldedSuffixes = new AffixIndex();
+  readonly prefixes = new AffixIndex(false);
+  readonly suffixes = new AffixIndex(true);
+  readonly foldedPrefixes = new AffixIndex(false);
+  readonly foldedSuffixes = new AffixIndex(true);
   readonly exists: Hit[] = [];
   /** Conditions (of any kind) at this path: the index is dropped when none is left. */
   users = 0;
@@ -259,14 +294,14 @@ class PathIndex {
         const ip = hex === undefined ? undefined : this.ips.get(hex);
         if (ip !== undefined) out.add(ip);
       }
-      if (this.prefixes.size > 0) this.prefixes.collect(value, false, out);
-      if (this.suffixes.size > 0) this.suffixes.collect(value, true, out);
+      if (this.prefixes.size > 0) this.prefixes.collect(value, out);
+      if (this.suffixes.size > 0) this.suffixes.collect(value, out);
       if (this.folded.size > 0 || this.foldedPrefixes.size > 0 || this.foldedSuffixes.size > 0) {
         const folded = foldCase(value);
         const same = this.folded.get(folded);
         if (same !== undefined) out.add(same);
-        if (this.foldedPrefixes.size > 0) this.foldedPrefixes.collect(folded, false, out);
-        if (this.foldedSuffixes.size > 0) this.foldedSuffixes.collect(folded, true, out);
+        if (this.foldedPrefixes.size > 0) this.foldedPrefixes.collect(folded, out);
+        if (this.foldedSuffixes.size > 0) this.foldedSuffixes.collect(folded, out);
       }
     } else if (typeof value === 'number') {
       const exact = this.numbers.get(value);
@@ -322,8 +357,8 @@ class ExclusionIndex {
   private readonly strings = new Map<string, Hit[]>();
   private readonly numbers = new Map<number, Hit[]>();
   private readonly folded = new Map<string, Hit[]>();
-  private readonly prefixes = new AffixIndex();
-  private readonly suffixes = new AffixIndex();
+  private readonly prefixes = new AffixIndex(false);
+  private readonly suffixes = new AffixIndex(true);
   /** Wildcard exclusions, tested one by one. */
   private readonly direct: BranchState[] = [];
   private readonly scratch = new HitLists();
@@ -374,8 +409,8 @@ class ExclusionIndex {
           const folded = this.folded.get(foldCase(value));
           if (folded !== undefined) lists.add(folded);
         }
-        if (this.prefixes.size > 0) this.prefixes.collect(value, false, lists);
-        if (this.suffixes.size > 0) this.suffixes.collect(value, true, lists);
+        if (this.prefixes.size > 0) this.prefixes.collect(value, lists);
+        if (this.suffixes.size > 0) this.suffixes.collect(value, lists);
       } else if (typeof value === 'number') {
         const same = this.numbers.get(value);
         if (same !== undefined) lists.add(same);

@@ -364,3 +364,28 @@ describe('compiled tests', () => {
     expect(matches({ e: [{ 'anything-but': { suffix: 'z' } }] }, { e: 'abz' })).toBe(false);
   });
 });
+
+describe('PatternMatcher after many removals', () => {
+  it('still finds the remaining prefix and suffix rules once emptied buckets are swept', () => {
+    const matcher = new PatternMatcher();
+    for (let i = 0; i < 1100; i++) {
+      matcher.add(`p${i}`, { a: [{ prefix: `gone${i}-` }] });
+      matcher.add(`s${i}`, { a: [{ suffix: `-gone${i}` }] });
+    }
+    matcher.add('keep-prefix', { a: [{ prefix: 'kept-' }], b: [{ prefix: { 'equals-ignore-case': 'KE' } }] });
+    matcher.add('keep-suffix', { a: [{ suffix: '-kept' }] });
+    expect(matcher.match('{"a":"kept-1-kept","b":"kEy"}')).toEqual(['keep-prefix', 'keep-suffix']);
+    // Removing more than a thousand postings sweeps the emptied buckets (and rebuilds what is
+    // derived from the operands left).
+    for (let i = 0; i < 1100; i++) {
+      matcher.remove(`p${i}`);
+      matcher.remove(`s${i}`);
+    }
+    expect(matcher.size).toBe(2);
+    expect(matcher.match('{"a":"kept-1-kept","b":"kEy"}')).toEqual(['keep-prefix', 'keep-suffix']);
+    expect(matcher.match('{"a":"gone5-x-gone5","b":"key"}')).toEqual([]);
+    matcher.add('again', { a: [{ prefix: 'gone7-' }] });
+    expect(matcher.match('{"a":"gone7-x"}')).toEqual(['again']);
+    expect(matcher.match('{"a":"kept-1-kept","b":"kEy"}')).toEqual(['keep-prefix', 'keep-suffix']);
+  });
+});
