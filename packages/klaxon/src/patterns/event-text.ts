@@ -307,6 +307,12 @@ function within(path: string, at: string): boolean {
 /** Numbers the SlotFields made (scans of event text), across trees. */
 let scans = 0;
 
+/** A path's slot in one tree's numbering, kept by a caller (see SlotFields.cachedSlot). */
+export interface SlotCache {
+  slot: number;
+  slotFor: ReadonlyMap<string, number> | undefined;
+}
+
 /**
  * The leaves read from one event's text, in an array indexed by the wanted tree's slots: filling
  * it costs one allocation per event, where a Map grows (and rehashes) as paths are added.
@@ -331,6 +337,18 @@ export class SlotFields implements FieldsByPath {
    */
   complete(slot: number): boolean {
     return this.pending[slot] !== this.scan;
+  }
+
+  /**
+   * The slot of `path` (-1 if none), kept in `cache` for later events: looked up again only when
+   * the cache was filled for another tree, whose numbering may differ.
+   */
+  cachedSlot(cache: SlotCache, path: string): number {
+    if (cache.slotFor !== this.slotOf) {
+      cache.slotFor = this.slotOf;
+      cache.slot = this.slotOf.get(path) ?? -1;
+    }
+    return cache.slot;
   }
 
   get(path: string): EventField[] | undefined {

@@ -9,6 +9,7 @@ import { type EventField, flattenEvent, joinMembership, type Membership } from '
 import {
   type EventLeaves,
   leavesOf,
+  type SlotCache,
   SlotFields,
   scanEventText,
   type WantedTree,
@@ -113,8 +114,8 @@ interface Hit {
   /** The path and tests of `other`, kept here so that deciding the branch loads no more objects. */
   readonly otherPath: string;
   readonly otherTests: readonly ValueTest[];
-  /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields), -1 if none. */
-  otherSlot: number;
+  /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields.cachedSlot). */
+  slot: number;
   slotFor: ReadonlyMap<string, number> | undefined;
 }
 
@@ -373,7 +374,7 @@ class ExclusionIndex {
       other: undefined,
       otherPath: '',
       otherTests: [],
-      otherSlot: -1,
+      slot: -1,
       slotFor: undefined,
     };
     switch (test.kind) {
@@ -582,7 +583,7 @@ export class PatternMatcher {
       other: other?.absent === false ? other : undefined,
       otherPath: other?.path ?? '',
       otherTests: other?.tests ?? [],
-      otherSlot: -1,
+      slot: -1,
       slotFor: undefined,
     };
     state.anchor = anchor;
@@ -722,12 +723,8 @@ export class PatternMatcher {
       const index = posted.index;
       let atPath: EventField[] | undefined;
       if (fields instanceof SlotFields) {
-        // The slot of the path, looked up once per tree rather than once per event.
-        if (posted.slotFor !== fields.slotOf) {
-          posted.slotFor = fields.slotOf;
-          posted.slot = fields.slotOf.get(posted.path) ?? -1;
-        }
-        atPath = posted.slot < 0 ? undefined : fields.slots[posted.slot];
+        const slot = fields.cachedSlot(posted, posted.path);
+        atPath = slot < 0 ? undefined : fields.slots[slot];
       } else atPath = fields.get(posted.path);
       if (atPath === undefined) continue;
       for (const leaf of atPath) {
@@ -752,11 +749,7 @@ export class PatternMatcher {
             if (outside && hit.other !== undefined) {
               let found: EventField[] | undefined | null = null;
               if (fields instanceof SlotFields) {
-                if (hit.slotFor !== fields.slotOf) {
-                  hit.slotFor = fields.slotOf;
-                  hit.otherSlot = fields.slotOf.get(hit.otherPath) ?? -1;
-                }
-                const slot = hit.otherSlot;
+                const slot = fields.cachedSlot(hit, hit.otherPath);
                 if (slot >= 0 && fields.complete(slot)) found = fields.slots[slot];
               } else if (!leaves.deferred.has(hit.otherPath)) found = fields.get(hit.otherPath);
               if (found !== null) {
@@ -857,12 +850,10 @@ export class PatternMatcher {
   }
 }
 
-/** A path with posted operands, and its slot in the SlotFields of the tree `slotFor` numbers. */
-interface Posted {
+/** A path with posted operands, with its slot (see SlotFields.cachedSlot). */
+interface Posted extends SlotCache {
   readonly path: string;
   readonly index: PathIndex;
-  slot: number;
-  slotFor: ReadonlyMap<string, number> | undefined;
 }
 
 /** How many events from text between two looks at which deferred paths were needed. */
