@@ -1,6 +1,6 @@
 import { EventTextError } from './errors.js';
 import { type ArrayPosition, type EventField, type FieldsByPath, flattenEvent } from './event.js';
-import { NumberList, NumberText } from './number-text.js';
+import { NumberList, NumberSearch, NumberText } from './number-text.js';
 import { type Leaf, testValue, type ValueTest } from './operators.js';
 
 /**
@@ -155,11 +155,13 @@ const STRING_RE = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/
 // Arrays of numbers nested up to four deep (GeoJSON coordinates, matrices) in one match: each level
 // is a list of numbers or of the level below. The first character decides between the two, so the
 // expression never backtracks far.
-const numberArrays = (depth: number): string => {
-  const item = depth === 0 ? NUM : `(?:${NUM}|${numberArrays(depth - 1)})`;
+const numberArrays = (depth: number, num: string): string => {
+  const item = depth === 0 ? num : `(?:${num}|${numberArrays(depth - 1, num)})`;
   return `\\[${WS}(?:${item}${WS}(?:,${WS}${item}${WS})*)?\\]`;
 };
-const NUMBER_ARRAY_RE = new RegExp(numberArrays(3), 'y');
+const NUMBER_ARRAY_RE = new RegExp(numberArrays(3, NUM), 'y');
+// The same without exponents: a deferred array it matches can be searched as text (NumberSearch).
+const PLAIN_NUMBER_ARRAY_RE = new RegExp(numberArrays(3, '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?'), 'y');
 
 /**
  * Reads event JSON text straight into the leaves the matcher needs, without building the event
@@ -378,7 +380,14 @@ class Scanner {
   readonly fields: SlotFields;
   /** Values skipped on the first pass (undefined once read). */
   private readonly deferred: (
-    | { node: WantedNode; start: number; end: number; position: ArrayPosition | null }
+    | {
+        node: WantedNode;
+        start: number;
+        end: number;
+        position: ArrayPosition | null;
+        /** Nested arrays of numbers without exponents (see PLAIN_NUMBER_ARRAY_RE). */
+        plain: boolean;
+      }
     | undefined
   )[] = [];
   private resolving = false;
@@ -440,18 +449,36 @@ class Scanner {
       }
     }
     if (arrays === 0) return 0;
-    // Every number of the arrays at `path`, kept for the other tests of this event.
     const s = this.s;
+    // Narrow ranges find their few candidate numbers by a native search of the text.
+    const searches = NumberSearch.forTests(tests);
+    if (searches !== undefined && this.plainAt(path)) {
+      for (const span of this.deferred) {
+        if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
+        for (const search of searches) if (search.find(s, span.start, span.end, NUMBER)) return 2;
+      }
+      return 0;
+    }
+    // Every number of the arrays at `path`, kept for the other tests of this event.
     const list = LISTED.list;
     list.count = 0;
     LISTED.scanner = undefined;
     for (const span of this.deferred) {
       if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
-      if (!list.readArrays(s, span.start, span.end, NUMBER)) return undefined;
+      if (!list.readArrays(s, span.start, span.end, NUMBER, !span.plain)) return undefined;
     }
     LISTED.scanner = this;
     LISTED.path = path;
     return list.some(s, tests, NUMBER) ? 2 : 0;
+  }
+
+  /** Are the deferred arrays at exactly `path` all plain number arrays (see PLAIN_NUMBER_ARRAY_RE)? */
+  private plainAt(path: string): boolean {
+    for (const span of this.deferred) {
+      if (span === undefined || span.node.path !== path || this.s.charCodeAt(span.start) !== 91) continue;
+      if (!span.plain) return false;
+    }
+    return true;
   }
 
   /** Second pass over the deferred values (already validated) that hold `path`, adding their leaves; false when none was left. */
@@ -523,8 +550,14 @@ class Scanner {
       )
     ) {
       const start = this.i;
-      this.skipValue();
-      this.deferred.push({ node, start, end: this.i, position });
+      let plain = false;
+      if (c === 91) {
+        PLAIN_NUMBER_ARRAY_RE.lastIndex = start;
+        plain = PLAIN_NUMBER_ARRAY_RE.test(this.s);
+      }
+      if (plain) this.i = PLAIN_NUMBER_ARRAY_RE.lastIndex;
+      else this.skipValue();
+      this.deferred.push({ node, start, end: this.i, position, plain });
       const pending = this.wanted.pending;
       for (const slot of this.wanted.covers[node.slot] as number[]) pending[slot] = this.fields.scan;
       return;

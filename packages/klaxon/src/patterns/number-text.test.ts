@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, matchesPattern, PatternMatcher } from './index.js';
-import { NumberList, NumberText } from './number-text.js';
+import { NumberList, NumberSearch, NumberText, numberPrefix } from './number-text.js';
 import { testValue, type ValueTest } from './operators.js';
 
 const view = new DataView(new ArrayBuffer(8));
@@ -102,6 +102,16 @@ const near = fc
     return Number.isFinite(x) ? String(x) : '0';
   });
 
+const ws = fc.constantFrom('', ' ', '\n', '\t ');
+/** Nested arrays of the given number texts, with whitespace where JSON allows it. */
+const arrayOf = (number: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.letrec((tie) => ({
+    item: fc.oneof({ depthSize: 'small', withCrossShrink: true }, number, tie('array')),
+    array: fc
+      .tuple(fc.array(fc.tuple(ws, tie('item'), ws), { maxLength: 4 }), ws)
+      .map(([items, pad]) => `[${items.map(([a, x, b]) => `${a}${x}${b}`).join(',')}${pad}]`),
+  })).array as fc.Arbitrary<string>;
+
 describe('NumberText', () => {
   it('reads every JSON spelling of a double to exactly what Number() gives', () => {
     const reader = new NumberText();
@@ -179,15 +189,6 @@ describe('NumberText', () => {
           fc.integer({ min: 7, max: 20 }),
         )
         .map(([x, steps, decimals]) => (x + steps * 1e-7).toFixed(decimals));
-    const ws = fc.constantFrom('', ' ', '\n', '\t ');
-    // Nested arrays, with whitespace where JSON allows it.
-    const arrayOf = (number: fc.Arbitrary<string>): fc.Arbitrary<string> =>
-      fc.letrec((tie) => ({
-        item: fc.oneof({ depthSize: 'small', withCrossShrink: true }, number, tie('array')),
-        array: fc
-          .tuple(fc.array(fc.tuple(ws, tie('item'), ws), { maxLength: 4 }), ws)
-          .map(([items, pad]) => `[${items.map(([a, x, b]) => `${a}${x}${b}`).join(',')}${pad}]`),
-      })).array as fc.Arbitrary<string>;
     const testSets = fc.array(fc.array(numberTest, { minLength: 1, maxLength: 3 }), {
       minLength: 1,
       maxLength: 3,
@@ -240,10 +241,114 @@ describe('NumberText', () => {
   });
 });
 
+describe('NumberSearch', () => {
+  it('builds the searches of narrow ranges, and none where no common start exists', () => {
+    expect(numberPrefix(37.75643003784772, 37.76643003784772)?.source).toBe(
+      '(?<![-.0-9])37\\.7(?:5(?=[6-9])|6(?![7-9]))',
+    );
+    expect(numberPrefix(-122.48914211034774, -122.43914211034775)).toEqual({
+      source: '-122\\.4(?:3(?=[9-9])|[4-7]|8)',
+      length: 7,
+    });
+    // The low end 37.70… may be written "37.7": the search stops at the common digits.
+    expect(numberPrefix(37.700001, 37.709)?.source).toBe('(?<![-.0-9])37\\.7');
+    expect(numberPrefix(120.5, 129.3)?.source).toBe('(?<![-.0-9])12[0-9]');
+    for (const [low, high] of [
+      [-1, 1], // holds zero
+      [0, 0.5], // touches zero
+      [5, 15], // one and two integer digits
+      [0.5, 1.5], // no common character
+      [1e21, 2e21], // written with an exponent
+      [1e-7, 2e-7],
+      [Number.NEGATIVE_INFINITY, 3],
+      [3, 2],
+    ] as const) {
+      expect(numberPrefix(low, high)).toBeUndefined();
+    }
+  });
+
+  it('finds a passing number in plain number arrays exactly when one passes', () => {
+    const reader = new NumberText();
+    // Narrow ranges (what searches are built for) around doubles of many sizes, and exact numbers.
+    const narrow: fc.Arbitrary<ValueTest> = fc
+      .tuple(
+        fc.double({ min: 1e-5, max: 1e19, noNaN: true }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 15 }),
+        fc.double({ min: 0.5, max: 9.5, noNaN: true }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+      )
+      .map(([magnitude, negative, k, scale, lowOpen, highOpen, exact]): ValueTest => {
+        const x = negative ? -magnitude : magnitude;
+        if (exact) return { kind: 'exact-number', value: x };
+        const y = x + magnitude * scale * 10 ** -k;
+        return { kind: 'numeric', low: Math.min(x, y), lowOpen, high: Math.max(x, y), highOpen };
+      });
+    // Numbers at, next to and between the bounds, and far off, in every spelling without exponent:
+    // shortest, fixed (trailing zeros included), and longer than a double holds.
+    const numberNear = (test: ValueTest): fc.Arbitrary<string> => {
+      const [low, high] = test.kind === 'numeric' ? [test.low, test.high] : [0, 0];
+      const ends = test.kind === 'exact-number' ? [test.value] : [low, high];
+      const value = fc.oneof(
+        fc.tuple(fc.constantFrom(...ends), fc.integer({ min: -3, max: 3 })).map(([b, steps]) => {
+          let v = b;
+          for (let i = 0; i < Math.abs(steps); i++) v = ulp(v, steps < 0 === v > 0);
+          return v;
+        }),
+        fc
+          .tuple(fc.constantFrom(...ends), fc.integer({ min: -9, max: 9 }), fc.integer({ min: 1, max: 18 }))
+          .map(([b, steps, m]) => b + steps * Math.abs(b) * 10 ** -m),
+        fc.double({ min: 0, max: 1, noNaN: true }).map((f) => low + f * (high - low)),
+        double,
+      );
+      return fc
+        .tuple(value, fc.nat(3), fc.integer({ min: 0, max: 20 }), fc.nat(99999999).map(String))
+        .map(([v, form, digits, more]) => {
+          const shortest = String(v);
+          if (shortest.includes('e')) return '37.5';
+          if (form === 0) return shortest;
+          if (form === 1) return v.toFixed(digits);
+          const precise = v.toPrecision(Math.max(1, digits));
+          if (form === 2 && !precise.includes('e')) return precise;
+          return shortest.includes('.') ? `${shortest}${more}` : `${shortest}.${more}`;
+        });
+    };
+    let searched = 0;
+    let found = 0;
+    const runs = 20000;
+    fc.assert(
+      fc.property(
+        narrow.chain((test) =>
+          fc.tuple(fc.constant(test), arrayOf(numberNear(test)), arrayOf(numberNear(test))),
+        ),
+        ([test, text, after]) => {
+          const search = NumberSearch.forTests([test]);
+          if (search === undefined) return;
+          searched++;
+          const values = (JSON.parse(text) as unknown[]).flat(Number.POSITIVE_INFINITY) as number[];
+          const want = values.some((v) => testValue(test, v));
+          if (want) found++;
+          // Numbers after the array must not count, however well they match.
+          const padded = `{"c":${text},"d":${after}}`;
+          expect(search.length).toBe(1);
+          expect(search[0]?.find(padded, 5, 5 + text.length, reader)).toBe(want);
+        },
+      ),
+      { numRuns: runs },
+    );
+    // The cases are not vacuous: most ranges get a search, and both answers come up often.
+    expect(searched).toBeGreaterThan(runs * 0.6);
+    expect(found).toBeGreaterThan(searched * 0.2);
+    expect(found).toBeLessThan(searched * 0.8);
+  });
+});
+
 describe('number conditions on parts read on demand', () => {
   it('agree with the reference evaluator on nested number arrays', () => {
     // `tag` is the only indexed condition, so `geo` is read only for candidates, from the text.
-    const point = fc.array(fc.oneof(double, fc.constantFrom(-122.42, 37.8, 37.80001)), {
+    const point = fc.array(fc.oneof(double, fc.constantFrom(-122.42, -122.41, 37.8, 37.80001, 37.8099999)), {
       minLength: 1,
       maxLength: 3,
     });
@@ -260,9 +365,18 @@ describe('number conditions on parts read on demand', () => {
         first: fc.record({ x: double }),
       }),
     });
-    const range = fc
-      .tuple(double, double, fc.constantFrom('>', '>='), fc.constantFrom('<', '<='))
-      .map(([a, b, lo, hi]) => (a < b ? [lo, a, hi, b] : a === b ? ['=', a] : [lo, b, hi, a]));
+    const range = fc.oneof(
+      fc
+        .tuple(double, double, fc.constantFrom('>', '>='), fc.constantFrom('<', '<='))
+        .map(([a, b, lo, hi]) => (a < b ? [lo, a, hi, b] : a === b ? ['=', a] : [lo, b, hi, a])),
+      // Narrow ranges, which deferred arrays answer by a search of the text (NumberSearch).
+      fc.constantFrom(
+        ['>', 37.79, '<', 37.81],
+        ['>=', -122.42, '<', -122.41],
+        ['=', 37.8],
+        ['>', 37.8, '<=', 37.80001],
+      ),
+    );
     const patternArb = fc.record({
       tag: fc.constant(['a']),
       geo: fc.record(
