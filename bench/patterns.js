@@ -9,11 +9,13 @@
 // Without --rules, bench/patterns-rules/ is used (one JSON file per family: {name: pattern}).
 //
 // Klaxon's figures are the median of --passes timed passes over all the events (3 by default). Each
-// pass runs in a process of its own (bench/patterns-pass.js: load, compile, warm up, time), so the
-// JIT compiles the matcher for that rule set alone, as where Klaxon runs. The passes go round-robin
-// (every set once, then every set again), so a burst of load from another job on this shared
-// machine slows one pass of a few sets, not every pass of one set; each pass's figure is printed.
-import { execFileSync } from 'node:child_process';
+// rule set is held by a worker process of its own (bench/patterns-pass.js: load, compile, warm up,
+// then time what it is asked to), so the JIT compiles the matcher for that rule set alone, as where
+// Klaxon runs. The workers take turns at 10,000 events each, so every set is timed at the same
+// moments: a burst of load from another job on this shared machine slows every set alike, and the
+// ratios between sets (the mixed-rules target) stay steady where whole passes run one after another
+// moved them by ±30%. Each pass's figure is printed.
+import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
@@ -108,15 +110,28 @@ function klaxonMatcher(rules) {
   return matcher;
 }
 
-/** One timed pass over every event, in a process of its own (see bench/patterns-pass.js). */
-function klaxonPass(rulesFile) {
-  const argv = [join(here, 'patterns-pass.js'), '--data', dataFile, '--rules', rulesFile];
+/** Events timed at a time in one worker before the next set's worker takes its turn. */
+const CHUNK = 10_000;
+
+/** Starts a worker holding one rule set (see bench/patterns-pass.js); resolves once it is warmed up. */
+function startWorker(rulesFile) {
+  const argv = ['--data', dataFile, '--rules', rulesFile];
   if (args.events !== undefined) argv.push('--events', args.events);
-  const out = execFileSync(process.execPath, argv, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const worker = fork(join(here, 'patterns-pass.js'), argv, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  return JSON.parse(out);
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve(worker));
+    worker.once('exit', (code) => reject(new Error(`bench worker for ${rulesFile} exited with ${code}`)));
+  });
+}
+
+/** Times events [from, to) in one worker. */
+function timeChunk(worker, from, to) {
+  return new Promise((resolve) => {
+    worker.once('message', resolve);
+    worker.send({ from, to });
+  });
 }
 
 /** The median pass (by CPU time) of one set, with every pass's events per CPU-second beside it. */
@@ -135,26 +150,40 @@ function klaxonFigures(runs) {
 }
 
 /**
- * Runs every set `passes` times, round-robin, each pass in a fresh process; returns each set's
- * figures and a matcher for it.
+ * Times every set `passes` times over all the events, each set in a worker process of its own; the
+ * workers take turns at CHUNK events each (the first turn moving round the sets from chunk to
+ * chunk), so that every set sees the machine in the same states. Returns each set's figures and a
+ * matcher for it.
  */
-function klaxonRuns(sets) {
+async function klaxonRuns(sets) {
   const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-patterns-'));
+  const workers = [];
   try {
-    const files = sets.map(({ rules }, k) => {
+    for (const [k, { name, rules }] of sets.entries()) {
       const file = join(dir, `${k}.json`);
       writeFileSync(file, JSON.stringify(rules));
-      return file;
-    });
+      log(`klaxon: starting the worker for ${name} (${Object.keys(rules).length} rules) …`);
+      workers.push(await startWorker(file));
+    }
     const runs = sets.map(() => []);
     for (let p = 0; p < passes; p++) {
-      sets.forEach(({ name }, k) => {
-        log(`klaxon pass ${p + 1} of ${passes}: ${name} (${Object.keys(sets[k].rules).length} rules) …`);
-        runs[k].push(klaxonPass(files[k]));
+      log(`klaxon pass ${p + 1} of ${passes}: ${sets.length} sets, taking turns every ${CHUNK} events …`);
+      const totals = sets.map(() => ({ seconds: 0, cpuSeconds: 0, eventsMatched: 0, matches: 0 }));
+      for (let from = 0, turn = 0; from < events.length; from += CHUNK, turn++) {
+        const to = Math.min(events.length, from + CHUNK);
+        for (let j = 0; j < sets.length; j++) {
+          const k = (turn + j) % sets.length;
+          const chunk = await timeChunk(workers[k], from, to);
+          for (const key of Object.keys(chunk)) totals[k][key] += chunk[key];
+        }
+      }
+      totals.forEach((total, k) => {
+        runs[k].push(total);
       });
     }
     return { matchers: sets.map(({ rules }) => klaxonMatcher(rules)), figures: runs.map(klaxonFigures) };
   } finally {
+    for (const worker of workers) if (worker.connected) worker.send({ stop: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -252,7 +281,10 @@ const partialSets = families
       Object.entries(mixed.rules).filter(([, p]) => !JSON.stringify(p).includes('"coordinates"')),
     ),
   }));
-const klaxon = klaxonRuns([...families.map((f) => ({ name: f.family, rules: f.rules })), ...partialSets]);
+const klaxon = await klaxonRuns([
+  ...families.map((f) => ({ name: f.family, rules: f.rules })),
+  ...partialSets,
+]);
 
 const results = [];
 families.forEach(({ family, rules }, k) => {
