@@ -753,10 +753,13 @@ export class PatternMatcher {
                 if (slot >= 0 && fields.complete(slot)) found = fields.slots[slot];
               } else if (!leaves.deferred.has(hit.otherPath)) found = fields.get(hit.otherPath);
               if (found !== null) {
-                const rule = hit.rule;
-                if (rule.matched !== stamp && firstPassing(hit.otherTests, found) !== undefined) {
-                  rule.matched = stamp;
-                  matched.push(rule);
+                // The test first: most fail, and then the rule's object is never loaded.
+                if (firstPassing(hit.otherTests, found) !== undefined) {
+                  const rule = hit.rule;
+                  if (rule.matched !== stamp) {
+                    rule.matched = stamp;
+                    matched.push(rule);
+                  }
                 }
                 continue;
               }
