@@ -372,6 +372,16 @@ export class SlotFields implements FieldsByPath {
   }
 }
 
+/** A value skipped on the first pass, to be read on demand. */
+interface DeferredSpan {
+  node: WantedNode;
+  start: number;
+  end: number;
+  position: ArrayPosition | null;
+  /** Nested arrays of numbers without exponents (see PLAIN_NUMBER_ARRAY_RE). */
+  plain: boolean;
+}
+
 class Scanner {
   private i = 0;
   private nextArrayId = 0;
@@ -379,17 +389,7 @@ class Scanner {
   private keyIndex = -1;
   readonly fields: SlotFields;
   /** Values skipped on the first pass (undefined once read). */
-  private readonly deferred: (
-    | {
-        node: WantedNode;
-        start: number;
-        end: number;
-        position: ArrayPosition | null;
-        /** Nested arrays of numbers without exponents (see PLAIN_NUMBER_ARRAY_RE). */
-        plain: boolean;
-      }
-    | undefined
-  )[] = [];
+  private readonly deferred: (DeferredSpan | undefined)[] = [];
   private resolving = false;
   /** The path being resolved: deferred parts beside it stay deferred (see `value`). */
   private target = '';
@@ -454,7 +454,7 @@ class Scanner {
     const searches = NumberSearch.forTests(tests);
     if (searches !== undefined && this.plainAt(path)) {
       for (const span of this.deferred) {
-        if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
+        if (!this.isArrayAt(span, path)) continue;
         for (const search of searches) if (search.find(s, span.start, span.end, NUMBER)) return 2;
       }
       return 0;
@@ -464,7 +464,7 @@ class Scanner {
     list.count = 0;
     LISTED.scanner = undefined;
     for (const span of this.deferred) {
-      if (span === undefined || span.node.path !== path || s.charCodeAt(span.start) !== 91) continue;
+      if (!this.isArrayAt(span, path)) continue;
       if (!list.readArrays(s, span.start, span.end, NUMBER, !span.plain)) return undefined;
     }
     LISTED.scanner = this;
@@ -472,10 +472,15 @@ class Scanner {
     return list.some(s, tests, NUMBER) ? 2 : 0;
   }
 
+  /** Is a deferred span an array at exactly `path`? */
+  private isArrayAt(span: DeferredSpan | undefined, path: string): span is DeferredSpan {
+    return span !== undefined && span.node.path === path && this.s.charCodeAt(span.start) === 91;
+  }
+
   /** Are the deferred arrays at exactly `path` all plain number arrays (see PLAIN_NUMBER_ARRAY_RE)? */
   private plainAt(path: string): boolean {
     for (const span of this.deferred) {
-      if (span === undefined || span.node.path !== path || this.s.charCodeAt(span.start) !== 91) continue;
+      if (!this.isArrayAt(span, path)) continue;
       if (!span.plain) return false;
     }
     return true;
