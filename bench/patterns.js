@@ -126,10 +126,16 @@ function startWorker(rulesFile) {
   });
 }
 
-/** Times events [from, to) in one worker. */
+/** Times events [from, to) in one worker; rejects if the worker dies instead of answering. */
 function timeChunk(worker, from, to) {
-  return new Promise((resolve) => {
-    worker.once('message', resolve);
+  return new Promise((resolve, reject) => {
+    const died = (code) =>
+      reject(new Error(`a bench worker exited with ${code} while timing events ${from}–${to}`));
+    worker.once('exit', died);
+    worker.once('message', (answer) => {
+      worker.off('exit', died);
+      resolve(answer);
+    });
     worker.send({ from, to });
   });
 }
