@@ -114,6 +114,8 @@ interface Hit {
   /** The path and tests of `other`, kept here so that deciding the branch loads no more objects. */
   readonly otherPath: string;
   readonly otherTests: readonly ValueTest[];
+  /** The one test of `other` when it has one (most do): tested without going through the array. */
+  readonly otherTest: ValueTest | undefined;
   /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields.cachedSlot). */
   slot: number;
   slotFor: ReadonlyMap<string, number> | undefined;
@@ -374,6 +376,7 @@ class ExclusionIndex {
       other: undefined,
       otherPath: '',
       otherTests: [],
+      otherTest: undefined,
       slot: -1,
       slotFor: undefined,
     };
@@ -583,6 +586,7 @@ export class PatternMatcher {
       other: other?.absent === false ? other : undefined,
       otherPath: other?.path ?? '',
       otherTests: other?.tests ?? [],
+      otherTest: other?.tests.length === 1 ? other.tests[0] : undefined,
       slot: -1,
       slotFor: undefined,
     };
@@ -754,7 +758,12 @@ export class PatternMatcher {
               } else if (!leaves.deferred.has(hit.otherPath)) found = fields.get(hit.otherPath);
               if (found !== null) {
                 // The test first: most fail, and then the rule's object is never loaded.
-                if (firstPassing(hit.otherTests, found) !== undefined) {
+                const test = hit.otherTest;
+                if (
+                  test === undefined
+                    ? firstPassing(hit.otherTests, found) !== undefined
+                    : someLeafPasses(test, found)
+                ) {
                   const rule = hit.rule;
                   if (rule.matched !== stamp) {
                     rule.matched = stamp;
@@ -951,6 +960,12 @@ function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefi
   if (leaves === undefined) return undefined;
   for (const leaf of leaves) if (passes(tests, leaf.value)) return leaf;
   return undefined;
+}
+
+function someLeafPasses(test: ValueTest, leaves: EventField[] | undefined): boolean {
+  if (leaves === undefined) return false;
+  for (let i = 0; i < leaves.length; i++) if (testValue(test, (leaves[i] as EventField).value)) return true;
+  return false;
 }
 
 function passes(tests: readonly ValueTest[], value: Leaf): boolean {
