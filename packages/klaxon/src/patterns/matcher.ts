@@ -119,6 +119,17 @@ interface Hit {
   /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields.cachedSlot). */
   slot: number;
   slotFor: ReadonlyMap<string, number> | undefined;
+  /**
+   * For a branch of three or more conditions: its required conditions other than the anchor. Those
+   * on paths the first pass read in full are tested before the branch is queued for `verify`.
+   */
+  readonly checks: readonly Check[] | undefined;
+}
+
+/** A required condition tested on the spot when its path was read in full (see Hit.checks). */
+interface Check extends SlotCache {
+  readonly path: string;
+  readonly tests: readonly ValueTest[];
 }
 
 /**
@@ -379,6 +390,7 @@ class ExclusionIndex {
       otherTest: undefined,
       slot: -1,
       slotFor: undefined,
+      checks: undefined,
     };
     switch (test.kind) {
       case 'anything-but':
@@ -589,6 +601,12 @@ export class PatternMatcher {
       otherTest: other?.tests.length === 1 ? other.tests[0] : undefined,
       slot: -1,
       slotFor: undefined,
+      checks:
+        state.branch.length > 2
+          ? state.branch
+              .filter((c, i) => i !== anchor && !c.absent)
+              .map((c) => ({ path: c.path, tests: c.tests, slot: -1, slotFor: undefined }))
+          : undefined,
     };
     state.anchor = anchor;
     path.postings += condition.tests.length;
@@ -775,6 +793,9 @@ export class PatternMatcher {
             }
             const state = hit.state;
             if (state.stamp !== stamp) {
+              // Most such branches fail a condition on a path already read in full: no verify then.
+              if (hit.checks !== undefined && fields instanceof SlotFields && failsOnRead(hit.checks, fields))
+                continue;
               state.stamp = stamp;
               state.anchorHeld = false;
               candidates[count++] = state;
@@ -960,6 +981,16 @@ function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefi
   if (leaves === undefined) return undefined;
   for (const leaf of leaves) if (passes(tests, leaf.value)) return leaf;
   return undefined;
+}
+
+/** Does a required condition on a path the first pass read in full have no passing leaf? */
+function failsOnRead(checks: readonly Check[], fields: SlotFields): boolean {
+  for (const check of checks) {
+    const slot = fields.cachedSlot(check, check.path);
+    if (slot >= 0 && fields.complete(slot) && firstPassing(check.tests, fields.slots[slot]) === undefined)
+      return true;
+  }
+  return false;
 }
 
 function someLeafPasses(test: ValueTest, leaves: EventField[] | undefined): boolean {
