@@ -3,7 +3,7 @@
 // serverless-offline-aws-eventbridge's matcher. Prints one JSON document on stdout; progress on stderr.
 //
 //   node bench/patterns.js [--data FILE.jsonl[.gz]] [--rules DIR] [--events N] [--baseline-seconds S]
-//                          [--passes N]
+//                          [--passes N] [--mixed-workers N]
 //
 // Without --data, a deterministic citylots2-shaped file is generated into bench/data/ (gitignored).
 // Without --rules, bench/patterns-rules/ is used (one JSON file per family: {name: pattern}).
@@ -15,6 +15,11 @@
 // moments: a burst of load from another job on this shared machine slows every set alike, and the
 // ratios between sets (the mixed-rules target) stay steady where whole passes run one after another
 // moved them by ±30%. Each pass's figure is printed.
+//
+// A worker's speed also depends on the worker itself: identical workers of one run differ by up to
+// ±20% for as long as they live (what its JIT made of the matcher, where its memory landed). The
+// 5-rule median is taken over fifteen workers and so over many such draws; each mixed set is held
+// by --mixed-workers workers (3 by default), and its figure for a pass is their median.
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,6 +58,7 @@ const { values: args } = parseArgs({
     events: { type: 'string' },
     'baseline-seconds': { type: 'string', default: '3' },
     passes: { type: 'string', default: '3' },
+    'mixed-workers': { type: 'string', default: '3' },
   },
 });
 
@@ -103,6 +109,16 @@ if (!Number.isInteger(passes) || passes < 1) {
   process.exit(2);
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
+};
+const mixedWorkers = Number(args['mixed-workers']);
+if (!Number.isInteger(mixedWorkers) || mixedWorkers < 1) {
+  log(`--mixed-workers must be a positive integer, not ${args['mixed-workers']}`);
+  process.exit(2);
+}
+
 /** A matcher holding `rules` (in this process: for comparing answers with the baseline, not timed). */
 function klaxonMatcher(rules) {
   const matcher = new PatternMatcher({ maxLength: 4096 });
@@ -140,6 +156,20 @@ function timeChunk(worker, from, to) {
   });
 }
 
+/**
+ * One set's passes from its workers' (each pass: the median by CPU time of the workers), with each
+ * worker's median pass in events per CPU-second beside them.
+ */
+function mergeWorkers(workerRuns) {
+  const passesOf = (runs) => runs.map((r) => r.cpuSeconds);
+  const perWorker = workerRuns.map((runs) => Math.round(events.length / median(passesOf(runs))));
+  const runs = workerRuns[0].map((_, p) => {
+    const sorted = workerRuns.map((w) => w[p]).sort((a, b) => a.cpuSeconds - b.cpuSeconds);
+    return sorted[Math.floor((sorted.length - 1) / 2)];
+  });
+  return { ...klaxonFigures(runs), workers: perWorker };
+}
+
 /** The median pass (by CPU time) of one set, with every pass's events per CPU-second beside it. */
 function klaxonFigures(runs) {
   const sorted = [...runs].sort((a, b) => a.cpuSeconds - b.cpuSeconds);
@@ -164,21 +194,29 @@ function klaxonFigures(runs) {
 async function klaxonRuns(sets) {
   const dir = mkdtempSync(join(tmpdir(), 'klaxon-bench-patterns-'));
   const workers = [];
+  /** For each worker, the set it holds (a set with `replicas` has that many workers). */
+  const setOf = [];
   try {
-    for (const [k, { name, rules }] of sets.entries()) {
+    for (const [k, { name, rules, replicas = 1 }] of sets.entries()) {
       const file = join(dir, `${k}.json`);
       writeFileSync(file, JSON.stringify(rules));
-      log(`klaxon: starting the worker for ${name} (${Object.keys(rules).length} rules) …`);
-      workers.push(await startWorker(file));
+      for (let r = 0; r < replicas; r++) {
+        const which = replicas > 1 ? ` ${r + 1} of ${replicas}` : '';
+        log(`klaxon: starting the worker${which} for ${name} (${Object.keys(rules).length} rules) …`);
+        workers.push(await startWorker(file));
+        setOf.push(k);
+      }
     }
-    const runs = sets.map(() => []);
+    const runs = workers.map(() => []);
     for (let p = 0; p < passes; p++) {
-      log(`klaxon pass ${p + 1} of ${passes}: ${sets.length} sets, taking turns every ${CHUNK} events …`);
-      const totals = sets.map(() => ({ seconds: 0, cpuSeconds: 0, eventsMatched: 0, matches: 0 }));
+      log(
+        `klaxon pass ${p + 1} of ${passes}: ${sets.length} sets in ${workers.length} workers, taking turns every ${CHUNK} events …`,
+      );
+      const totals = workers.map(() => ({ seconds: 0, cpuSeconds: 0, eventsMatched: 0, matches: 0 }));
       for (let from = 0, turn = 0; from < events.length; from += CHUNK, turn++) {
         const to = Math.min(events.length, from + CHUNK);
-        for (let j = 0; j < sets.length; j++) {
-          const k = (turn + j) % sets.length;
+        for (let j = 0; j < workers.length; j++) {
+          const k = (turn + j) % workers.length;
           const chunk = await timeChunk(workers[k], from, to);
           for (const key of Object.keys(chunk)) totals[k][key] += chunk[key];
         }
@@ -187,7 +225,11 @@ async function klaxonRuns(sets) {
         runs[k].push(total);
       });
     }
-    return { matchers: sets.map(({ rules }) => klaxonMatcher(rules)), figures: runs.map(klaxonFigures) };
+    const figures = sets.map((_, k) => {
+      const own = runs.filter((_, w) => setOf[w] === k);
+      return own.length === 1 ? klaxonFigures(own[0]) : mergeWorkers(own);
+    });
+    return { matchers: sets.map(({ rules }) => klaxonMatcher(rules)), figures };
   } finally {
     for (const worker of workers) if (worker.connected) worker.send({ stop: true });
     rmSync(dir, { recursive: true, force: true });
@@ -278,8 +320,9 @@ function baselineRun(rules, matcher) {
 // complex-array rules), which are the only ones that make the matcher read the ~60 coordinate
 // numbers of an event. This separates the cost of more rules from the cost of reading more of each
 // event, and is the mix event-ruler's PARTIAL_COMBO measures.
+const isMixed = (family) => family.startsWith('mixed-');
 const partialSets = families
-  .filter((f) => f.family.startsWith('mixed-'))
+  .filter((f) => isMixed(f.family))
   .map((mixed) => ({
     name: `${mixed.family} without coordinate rules`,
     family: mixed.family,
@@ -288,8 +331,12 @@ const partialSets = families
     ),
   }));
 const klaxon = await klaxonRuns([
-  ...families.map((f) => ({ name: f.family, rules: f.rules })),
-  ...partialSets,
+  ...families.map((f) => ({
+    name: f.family,
+    rules: f.rules,
+    replicas: isMixed(f.family) ? mixedWorkers : 1,
+  })),
+  ...partialSets.map((set) => ({ ...set, replicas: mixedWorkers })),
 ]);
 
 const results = [];
@@ -312,6 +359,7 @@ partialSets.forEach(({ family, rules }, j) => {
     eventsPerCpuSecond: k.eventsPerCpuSecond,
     matchesPerEvent: k.matchesPerEvent,
     passes: k.passes,
+    workers: k.workers,
   };
 });
 
@@ -339,10 +387,6 @@ const mixed1000 = families.find((f) => f.family === 'mixed-1000');
 const compile1000 = mixed1000 === undefined ? undefined : compileFigures(mixed1000.rules);
 
 const fiveRule = results.filter((r) => r.rules === 5);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
-};
 // Targets are judged on events per CPU-second of this process: on a shared machine the wall clock
 // also counts the time other jobs held the CPU. Wall-clock figures are reported alongside.
 const rate = (r) => r.klaxon.eventsPerCpuSecond;
