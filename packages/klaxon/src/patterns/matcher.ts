@@ -793,7 +793,7 @@ export class PatternMatcher {
             }
             const state = hit.state;
             if (state.stamp !== stamp) {
-              // Most such branches fail a condition on a path already read in full: no verify then.
+              // A branch failing a condition on a path already read in full needs no verify.
               if (hit.checks !== undefined && fields instanceof SlotFields && failsOnRead(hit.checks, fields))
                 continue;
               state.stamp = stamp;
