@@ -993,6 +993,7 @@ function failsOnRead(checks: readonly Check[], fields: SlotFields): boolean {
   return false;
 }
 
+/** Does some leaf pass one test (`firstPassing` for a condition of one test, without its array)? */
 function someLeafPasses(test: ValueTest, leaves: EventField[] | undefined): boolean {
   if (leaves === undefined) return false;
   for (let i = 0; i < leaves.length; i++) if (testValue(test, (leaves[i] as EventField).value)) return true;
