@@ -18,10 +18,13 @@
 //
 // --mixed-workers N holds each mixed set in N workers (1 by default) and takes, for each pass, their
 // median: a check that one worker's figure is not a draw of its own. Over a full run, three
-// mixed-1000 workers agreed within 4%; but with three per mixed set (27 workers in all) every mixed
-// figure read 5–7 points lower against the 5-rule median than with one (19 workers), presumably
-// because more heavy workers run between two turns of each, so its turns start with colder caches.
-// One worker per set is the layout nearer to a process that runs Klaxon alone.
+// mixed-1000 workers agreed within 4%; with three per mixed set (27 workers in all) every mixed
+// figure read 5–7 points lower against the 5-rule median than with one (19 workers) in two runs
+// each. Turns that start with colder caches do not explain it: the first 1,000 events of a turn
+// cost mixed-1000 no more, relatively, than they cost the 5-rule sets. The mixed ratios also move
+// between whole runs of one layout on the same code (47% to 54% for mixed-1000): see "How Klaxon
+// is timed" in docs/PATTERNS.md. One worker per set is the layout nearer to a process that runs
+// Klaxon alone.
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
