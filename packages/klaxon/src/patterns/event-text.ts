@@ -1,7 +1,7 @@
 import { EventTextError } from './errors.js';
 import { type ArrayPosition, type EventField, type FieldsByPath, flattenEvent } from './event.js';
 import { NumberList, NumberSearch, NumberText } from './number-text.js';
-import { type Leaf, testValue, type ValueTest } from './operators.js';
+import { type Leaf, passesAny, type ValueTest } from './operators.js';
 
 /**
  * The paths patterns mention, as a tree keyed by event object keys: a node's children are reached
@@ -257,7 +257,7 @@ class TextLeaves implements EventLeaves {
     }
     if (found !== 0) return found;
     for (const leaf of this.current.get(path) ?? []) {
-      if (typeof leaf.value === 'number' && passesNumber(tests, leaf.value))
+      if (typeof leaf.value === 'number' && passesAny(tests, leaf.value))
         return leaf.position === null ? 1 : 2;
     }
     return 0;
@@ -282,11 +282,6 @@ class TextLeaves implements EventLeaves {
     this.fallback = true;
     this.current = flattenEvent(JSON.parse(this.text), this.wantedPaths);
   }
-}
-
-function passesNumber(tests: readonly ValueTest[], value: number): boolean {
-  for (const test of tests) if (testValue(test, value)) return true;
-  return false;
 }
 
 /** One reader for every scanner: numbers are read one at a time, never concurrently. */

@@ -16,7 +16,15 @@ import {
   wantedTree,
 } from './event-text.js';
 import { numbersOnly } from './number-text.js';
-import { foldCase, ipToHex, type Leaf, looksLikeIp, testValue, type ValueTest } from './operators.js';
+import {
+  foldCase,
+  ipToHex,
+  type Leaf,
+  looksLikeIp,
+  passesAny,
+  testValue,
+  type ValueTest,
+} from './operators.js';
 
 /**
  * The multi-rule matcher is an index from (path, operand) to the rule branches anchored there.
@@ -970,7 +978,7 @@ function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): bo
   for (const condition of branch) {
     const leaves: EventField[] = [];
     for (const leaf of event.at(condition.path) ?? [])
-      if (passes(condition.tests, leaf.value)) leaves.push(leaf);
+      if (passesAny(condition.tests, leaf.value)) leaves.push(leaf);
     if (leaves.length === 0 && !condition.absent) return false;
     passing.push(leaves);
   }
@@ -979,7 +987,7 @@ function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): bo
 
 function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefined): EventField | undefined {
   if (leaves === undefined) return undefined;
-  for (const leaf of leaves) if (passes(tests, leaf.value)) return leaf;
+  for (const leaf of leaves) if (passesAny(tests, leaf.value)) return leaf;
   return undefined;
 }
 
@@ -997,11 +1005,6 @@ function failsOnRead(checks: readonly Check[], fields: SlotFields): boolean {
 function someLeafPasses(test: ValueTest, leaves: EventField[] | undefined): boolean {
   if (leaves === undefined) return false;
   for (let i = 0; i < leaves.length; i++) if (testValue(test, (leaves[i] as EventField).value)) return true;
-  return false;
-}
-
-function passes(tests: readonly ValueTest[], value: Leaf): boolean {
-  for (const test of tests) if (testValue(test, value)) return true;
   return false;
 }
 

@@ -123,6 +123,12 @@ export function testValue(test: ValueTest, value: Leaf): boolean {
   }
 }
 
+/** Does the leaf pass any of a condition's tests? */
+export function passesAny(tests: readonly ValueTest[], value: Leaf): boolean {
+  for (const test of tests) if (testValue(test, value)) return true;
+  return false;
+}
+
 /** True when `value` lies in a numeric range; infinities (numbers beyond float64) never do. */
 export function inRange(
   range: { low: number; lowOpen: boolean; high: number; highOpen: boolean },
