@@ -114,10 +114,9 @@ if (!Number.isInteger(passes) || passes < 1) {
   process.exit(2);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
-};
+/** The middle item of `xs` ordered by `key` (the lower middle one of an even count). */
+const medianBy = (xs, key) => [...xs].sort((a, b) => key(a) - key(b))[Math.floor((xs.length - 1) / 2)];
+const median = (xs) => (xs.length === 0 ? 0 : medianBy(xs, (x) => x));
 const mixedWorkers = Number(args['mixed-workers']);
 if (!Number.isInteger(mixedWorkers) || mixedWorkers < 1) {
   log(`--mixed-workers must be a positive integer, not ${args['mixed-workers']}`);
@@ -168,17 +167,18 @@ function timeChunk(worker, from, to) {
 function mergeWorkers(workerRuns) {
   const passesOf = (runs) => runs.map((r) => r.cpuSeconds);
   const perWorker = workerRuns.map((runs) => Math.round(events.length / median(passesOf(runs))));
-  const runs = workerRuns[0].map((_, p) => {
-    const sorted = workerRuns.map((w) => w[p]).sort((a, b) => a.cpuSeconds - b.cpuSeconds);
-    return sorted[Math.floor((sorted.length - 1) / 2)];
-  });
+  const runs = workerRuns[0].map((_, p) =>
+    medianBy(
+      workerRuns.map((w) => w[p]),
+      (r) => r.cpuSeconds,
+    ),
+  );
   return { ...klaxonFigures(runs), workers: perWorker };
 }
 
 /** The median pass (by CPU time) of one set, with every pass's events per CPU-second beside it. */
 function klaxonFigures(runs) {
-  const sorted = [...runs].sort((a, b) => a.cpuSeconds - b.cpuSeconds);
-  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  const mid = medianBy(runs, (r) => r.cpuSeconds);
   return {
     eventsPerSecond: Math.round(events.length / mid.seconds),
     eventsPerCpuSecond: Math.round(events.length / mid.cpuSeconds),
