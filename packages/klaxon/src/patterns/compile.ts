@@ -1,10 +1,12 @@
 import { PatternError } from './errors.js';
 import {
+  anyPredicate,
   compileCidr,
   compileGlob,
   foldCase,
   ipToHex,
   looksLikeIp,
+  type Predicate,
   uniformTest,
   type ValueTest,
   wildcardProblem,
@@ -32,6 +34,8 @@ export interface Condition {
   readonly path: string;
   readonly tests: readonly ValueTest[];
   readonly absent: boolean;
+  /** Does a leaf pass one of `tests`? (`anyPredicate` of them: the matcher's form.) */
+  readonly passes: Predicate;
 }
 
 /** One way for a pattern to match (a pattern without `$or` has exactly one); conditions sorted by path. */
@@ -434,7 +438,7 @@ function toBranch(fields: Fields): Branch {
   const conditions: Condition[] = [];
   for (const [path, operands] of fields) {
     const tests = operands.filter((o): o is ValueTest => o !== ABSENT).map(uniformTest);
-    conditions.push({ path, tests, absent: tests.length !== operands.length });
+    conditions.push({ path, tests, absent: tests.length !== operands.length, passes: anyPredicate(tests) });
   }
   // EventBridge walks a rule's fields in name order; exists:false is judged against the array
   // elements chosen for the fields before it, so the order is part of the semantics.

@@ -7,6 +7,7 @@ import {
   PatternError,
   PatternMatcher,
 } from './index.js';
+import { anyPredicate, predicateOf, testValue, type ValueTest } from './operators.js';
 
 // Small vocabularies make collisions (and so matches, near-misses and array conflicts) frequent.
 const key = fc.constantFrom('a', 'b', 'c', 'a.b');
@@ -466,5 +467,56 @@ describe('PatternMatcher with two-condition rules sharing their first condition 
     );
     expect(seen.match).toBeGreaterThan(500);
     expect(seen.noMatch).toBeGreaterThan(500);
+  });
+});
+
+describe("the matcher's compiled tests (predicateOf, anyPredicate)", () => {
+  // Infinity is what a number beyond float64 reads as from event text; no range holds it.
+  const anyLeaf = fc.oneof(leaf, fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e308));
+  const manyGlobs = fc.constantFrom('a*b*c', '*a*', 'x*y*', 'xy*', 'a\\**');
+
+  it('give testValue’s answer for every operator form and leaf', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            operator,
+            manyGlobs.map((g) => ({ wildcard: g })),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.array(anyLeaf, { minLength: 1, maxLength: 6 }),
+        (operators, leaves) => {
+          const compiled = tryCompile({ a: operators });
+          if (compiled === undefined) return;
+          const condition = compiled.branches[0]?.[0];
+          if (condition === undefined) throw new Error('a one-field pattern has one condition');
+          for (const value of leaves) {
+            for (const test of condition.tests) expect(predicateOf(test)(value)).toBe(testValue(test, value));
+            expect(condition.passes(value)).toBe(condition.tests.some((test) => testValue(test, value)));
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('tell numbers beyond float64 and range ends apart', () => {
+    const tests = compilePattern({ a: [{ numeric: ['>', 0, '<=', 5] }] }).branches[0]?.[0]?.tests ?? [];
+    const range = predicateOf(tests[0] as ValueTest);
+    expect([range(5), range(0), range(Number.POSITIVE_INFINITY), range('3')]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    const atLeast = anyPredicate(
+      compilePattern({ a: [{ numeric: ['>=', -1e308] }] }).branches[0]?.[0]?.tests ?? [],
+    );
+    expect([atLeast(-1e308), atLeast(Number.NEGATIVE_INFINITY), atLeast(Number.MAX_VALUE)]).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 });

@@ -16,15 +16,7 @@ import {
   wantedTree,
 } from './event-text.js';
 import { numbersOnly } from './number-text.js';
-import {
-  foldCase,
-  ipToHex,
-  type Leaf,
-  looksLikeIp,
-  passesAny,
-  testValue,
-  type ValueTest,
-} from './operators.js';
+import { foldCase, ipToHex, type Leaf, looksLikeIp, type Predicate, type ValueTest } from './operators.js';
 
 /**
  * The multi-rule matcher is an index from (path, operand) to the rule branches anchored there.
@@ -115,15 +107,12 @@ interface Hit {
   readonly rule: Rule;
   readonly single: boolean;
   /**
-   * For a branch of two required conditions: the one that is not the anchor. A hit outside arrays
-   * then decides the branch by testing this condition's leaves alone (see `match`).
+   * For a branch of two required conditions, the test of the one that is not the anchor. A hit
+   * outside arrays then decides the branch by testing this condition's leaves alone (see `match`).
    */
-  readonly other: Condition | undefined;
-  /** The path and tests of `other`, kept here so that deciding the branch loads no more objects. */
+  readonly other: Predicate | undefined;
+  /** The path of `other`, kept here so that deciding the branch loads no more objects. */
   readonly otherPath: string;
-  readonly otherTests: readonly ValueTest[];
-  /** The one test of `other` when it has one (most do): tested without going through the array. */
-  readonly otherTest: ValueTest | undefined;
   /** The slot of `otherPath` in the slots `slotFor` numbers (see SlotFields.cachedSlot). */
   slot: number;
   slotFor: ReadonlyMap<string, number> | undefined;
@@ -137,7 +126,7 @@ interface Hit {
 /** A required condition tested on the spot when its path was read in full (see Hit.checks). */
 interface Check extends SlotCache {
   readonly path: string;
-  readonly tests: readonly ValueTest[];
+  readonly passes: Predicate;
 }
 
 /**
@@ -394,8 +383,6 @@ class ExclusionIndex {
       single: true,
       other: undefined,
       otherPath: '',
-      otherTests: [],
-      otherTest: undefined,
       slot: -1,
       slotFor: undefined,
       checks: undefined,
@@ -442,10 +429,8 @@ class ExclusionIndex {
       for (let k = 0; k < lists.n; k++)
         for (const { state } of lists.lists[k] as Hit[]) exclude(state, leaf, stamp);
       lists.n = 0;
-      for (const state of this.direct) {
-        const test = (state.branch[0] as Condition).tests[0] as ValueTest;
-        if (!testValue(test, value)) exclude(state, leaf, stamp);
-      }
+      for (const state of this.direct)
+        if (!(state.branch[0] as Condition).passes(value)) exclude(state, leaf, stamp);
     }
     const count = leaves.length;
     for (const state of this.states) {
@@ -603,17 +588,15 @@ export class PatternMatcher {
       condition: anchor,
       rule: state.rule,
       single: state.branch.length === 1,
-      other: other?.absent === false ? other : undefined,
+      other: other?.absent === false ? other.passes : undefined,
       otherPath: other?.path ?? '',
-      otherTests: other?.tests ?? [],
-      otherTest: other?.tests.length === 1 ? other.tests[0] : undefined,
       slot: -1,
       slotFor: undefined,
       checks:
         state.branch.length > 2
           ? state.branch
               .filter((c, i) => i !== anchor && !c.absent)
-              .map((c) => ({ path: c.path, tests: c.tests, slot: -1, slotFor: undefined }))
+              .map((c) => ({ path: c.path, passes: c.passes, slot: -1, slotFor: undefined }))
           : undefined,
     };
     state.anchor = anchor;
@@ -784,12 +767,7 @@ export class PatternMatcher {
               } else if (!leaves.deferred.has(hit.otherPath)) found = fields.get(hit.otherPath);
               if (found !== null) {
                 // The test first: most fail, and then the rule's object is never loaded.
-                const test = hit.otherTest;
-                if (
-                  test === undefined
-                    ? firstPassing(hit.otherTests, found) !== undefined
-                    : someLeafPasses(test, found)
-                ) {
+                if (firstPassing(hit.other, found) !== undefined) {
                   const rule = hit.rule;
                   if (rule.matched !== stamp) {
                     rule.matched = stamp;
@@ -964,7 +942,7 @@ function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): bo
     const found = step & ON_TEXT ? event.someNumber(condition.path, condition.tests) : undefined;
     if (found === undefined) {
       const leaves = step & EAGER ? event.fields.get(condition.path) : event.at(condition.path);
-      const leaf = firstPassing(condition.tests, leaves);
+      const leaf = firstPassing(condition.passes, leaves);
       if (leaf === undefined) return false;
       if (leaf.position !== null) constrained++;
     } else if (found === 0) return false;
@@ -977,17 +955,19 @@ function verify(state: BranchState, event: EventLeaves, anchorHeld: boolean): bo
   const passing: EventField[][] = [];
   for (const condition of branch) {
     const leaves: EventField[] = [];
-    for (const leaf of event.at(condition.path) ?? [])
-      if (passesAny(condition.tests, leaf.value)) leaves.push(leaf);
+    for (const leaf of event.at(condition.path) ?? []) if (condition.passes(leaf.value)) leaves.push(leaf);
     if (leaves.length === 0 && !condition.absent) return false;
     passing.push(leaves);
   }
   return search(branch, passing, 0, [], event);
 }
 
-function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefined): EventField | undefined {
+function firstPassing(passes: Predicate, leaves: EventField[] | undefined): EventField | undefined {
   if (leaves === undefined) return undefined;
-  for (const leaf of leaves) if (passesAny(tests, leaf.value)) return leaf;
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i] as EventField;
+    if (passes(leaf.value)) return leaf;
+  }
   return undefined;
 }
 
@@ -995,16 +975,9 @@ function firstPassing(tests: readonly ValueTest[], leaves: EventField[] | undefi
 function failsOnRead(checks: readonly Check[], fields: SlotFields): boolean {
   for (const check of checks) {
     const slot = fields.cachedSlot(check, check.path);
-    if (slot >= 0 && fields.complete(slot) && firstPassing(check.tests, fields.slots[slot]) === undefined)
+    if (slot >= 0 && fields.complete(slot) && firstPassing(check.passes, fields.slots[slot]) === undefined)
       return true;
   }
-  return false;
-}
-
-/** Does some leaf pass one test (`firstPassing` for a condition of one test, without its array)? */
-function someLeafPasses(test: ValueTest, leaves: EventField[] | undefined): boolean {
-  if (leaves === undefined) return false;
-  for (let i = 0; i < leaves.length; i++) if (testValue(test, (leaves[i] as EventField).value)) return true;
   return false;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Value-level tests: one per EventBridge operator form, and the reference predicate for each.
- * The multi-rule matcher indexes most of these instead of calling `testValue`; the reference
- * evaluator calls `testValue` directly, and the property tests check that both agree.
+ * The multi-rule matcher indexes most of these, and tests the rest through `predicateOf`'s
+ * closures; the reference evaluator calls `testValue` directly, and the property tests check that
+ * all of them agree.
  */
 
 /** A leaf value of an event: what a field can hold once objects and arrays are flattened away. */
@@ -39,10 +40,10 @@ export type ValueTest =
   | { readonly kind: 'cidr'; readonly low: string; readonly high: string };
 
 /**
- * The same test as an object of one shape whatever its kind (absent operands are undefined). The
- * matcher's verification reads `kind` and operands of tests of every kind at the same few places;
- * objects of one hidden class keep the engine's property caches there monomorphic, where fourteen
- * shapes made them megamorphic (a measured cost in mixed rule sets, none in one-family ones).
+ * The same test as an object of one shape whatever its kind (absent operands are undefined).
+ * `testValue` and the number readers read `kind` and operands of tests of every kind at the same
+ * few places; objects of one hidden class keep the engine's property caches there monomorphic,
+ * where fourteen shapes made them megamorphic (a measured cost in mixed rule sets).
  */
 export function uniformTest(test: ValueTest): ValueTest {
   const t = test as unknown as Readonly<Record<string, unknown>>;
@@ -127,6 +128,124 @@ export function testValue(test: ValueTest, value: Leaf): boolean {
 export function passesAny(tests: readonly ValueTest[], value: Leaf): boolean {
   for (const test of tests) if (testValue(test, value)) return true;
   return false;
+}
+
+/** A test compiled for one operand: the matcher's form of `testValue`, with the same answers. */
+export type Predicate = (value: Leaf) => boolean;
+
+/**
+ * The test as a closure over its operands. The matcher tests conditions of every kind at the same
+ * few places; there, one call of a closure costs less than `testValue`'s walk down its cases to
+ * the kind (a dozen string comparisons for the later ones), and each closure does only its own
+ * kind's work. The property tests check these against `testValue`.
+ */
+export function predicateOf(test: ValueTest): Predicate {
+  switch (test.kind) {
+    case 'exact-string':
+    case 'exact-number':
+    case 'exact-literal': {
+      // Equality with the operand already implies the leaf's type.
+      const operand = test.value;
+      return (value) => value === operand;
+    }
+    case 'exact-ip': {
+      const hex = test.hex;
+      return (value) => typeof value === 'string' && ipToHex(value) === hex;
+    }
+    case 'exists':
+      return () => true;
+    case 'prefix': {
+      const operand = test.value;
+      return (value) => typeof value === 'string' && value.startsWith(operand);
+    }
+    case 'suffix': {
+      const operand = test.value;
+      return (value) => typeof value === 'string' && value.endsWith(operand);
+    }
+    case 'equals-ignore-case': {
+      const folded = test.folded;
+      return (value) => typeof value === 'string' && foldCase(value) === folded;
+    }
+    case 'prefix-ignore-case': {
+      const folded = test.folded;
+      return (value) => typeof value === 'string' && foldCase(value).startsWith(folded);
+    }
+    case 'suffix-ignore-case': {
+      const folded = test.folded;
+      return (value) => typeof value === 'string' && foldCase(value).endsWith(folded);
+    }
+    case 'wildcard': {
+      const glob = globPredicate(test.glob);
+      return (value) => typeof value === 'string' && glob(value);
+    }
+    case 'anything-but': {
+      const strings = test.strings;
+      const numbers = test.numbers;
+      return (value) =>
+        typeof value === 'string'
+          ? !strings.has(value)
+          : typeof value === 'number'
+            ? !numbers.has(value)
+            : true;
+    }
+    case 'anything-but-prefix': {
+      const prefixes = test.values;
+      return (value) => {
+        if (typeof value !== 'string') return true;
+        for (let i = 0; i < prefixes.length; i++) if (value.startsWith(prefixes[i] as string)) return false;
+        return true;
+      };
+    }
+    case 'anything-but-suffix': {
+      const suffixes = test.values;
+      return (value) => {
+        if (typeof value !== 'string') return true;
+        for (let i = 0; i < suffixes.length; i++) if (value.endsWith(suffixes[i] as string)) return false;
+        return true;
+      };
+    }
+    case 'anything-but-ignore-case': {
+      const folded = test.folded;
+      return (value) => typeof value !== 'string' || !folded.has(foldCase(value));
+    }
+    case 'anything-but-wildcard': {
+      const globs = test.globs.map(globPredicate);
+      return (value) => {
+        if (typeof value !== 'string') return true;
+        for (let i = 0; i < globs.length; i++)
+          if ((globs[i] as (text: string) => boolean)(value)) return false;
+        return true;
+      };
+    }
+    case 'numeric': {
+      const { low, lowOpen, high, highOpen } = test;
+      // Infinities (numbers beyond float64) lie in no range; NaN fails every comparison anyway.
+      return (value) =>
+        typeof value === 'number' &&
+        value !== Number.POSITIVE_INFINITY &&
+        value !== Number.NEGATIVE_INFINITY &&
+        (lowOpen ? value > low : value >= low) &&
+        (highOpen ? value < high : value <= high);
+    }
+    case 'cidr': {
+      const { low, high } = test;
+      return (value) => {
+        if (typeof value !== 'string') return false;
+        const hex = ipToHex(value);
+        return hex !== undefined && hex.length === low.length && hex >= low && hex <= high;
+      };
+    }
+  }
+}
+
+/** One predicate for a condition's tests: a leaf passes when it passes any of them. */
+export function anyPredicate(tests: readonly ValueTest[]): Predicate {
+  if (tests.length === 1) return predicateOf(tests[0] as ValueTest);
+  const each = tests.map(predicateOf);
+  return (value) => {
+    for (let i = 0; i < each.length; i++) if ((each[i] as Predicate)(value)) return true;
+    return false;
+  };
 }
 
 /** True when `value` lies in a numeric range; infinities (numbers beyond float64) never do. */
@@ -214,6 +333,18 @@ export function compileGlob(text: string): Glob {
   }
   parts.push(part);
   return { parts };
+}
+
+/** `globMatches` for one glob, with the common shapes (no star, one star) taken apart ahead. */
+function globPredicate(glob: Glob): (text: string) => boolean {
+  const parts = glob.parts;
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return (text) => text === first;
+  const last = parts[parts.length - 1] ?? '';
+  const least = first.length + last.length;
+  if (parts.length === 2)
+    return (text) => text.length >= least && text.startsWith(first) && text.endsWith(last);
+  return (text) => globMatches(glob, text);
 }
 
 /** Does a string match a glob? Leftmost placement of each middle part is enough: a star absorbs any gap. */
