@@ -234,6 +234,12 @@ function bucketOf<K>(map: Map<K, Hit[]>, key: K, create: boolean): Hit[] | undef
   return hits;
 }
 
+/** Lookups between two judgements of a memo (see PathIndex.lookup). */
+const MEMO_WINDOW = 4096;
+/** Values a memo holds at most; values first met after that are looked up every time. */
+const MEMO_MOST = 8192;
+const NO_HITS: Hit[] = [];
+
 /** Every operand used at one path, indexed by kind. */
 class PathIndex {
   readonly strings = new Map<string, Hit[]>();
@@ -252,6 +258,65 @@ class PathIndex {
   postings = 0;
   /** How many branches use each indexed operand (anchored here or not): how common it is. */
   readonly usage = new Map<string, number>();
+  /**
+   * The hits of each leaf value met lately, all lists in one (see `lookup`); kept for one
+   * generation of the rule set, undefined when not worth keeping.
+   */
+  private memo: Map<Leaf, Hit[]> | undefined;
+  private memoGeneration = -1;
+  private memoLookups = 0;
+  private memoMisses = 0;
+
+  /**
+   * Appends to `out` the hits of a leaf value, like `collect`. A value seen before in the same
+   * generation of the rule set (`generation`, which every change to the rules moves on) gets the
+   * hits `collect` found for it then, in one list and one hash lookup, where `collect` looks it up
+   * once per operator form (a case-folded copy, and once per length of prefixes and suffixes). Few
+   * values recur at a path such as a street name or an event type, and those paths are the ones
+   * many rules test in many ways; a path whose values rarely recur, or that has only exact
+   * operands (one lookup already), is not memoized.
+   */
+  lookup(value: Leaf, generation: number, out: HitLists): void {
+    if (this.memoGeneration !== generation) this.resetMemo(generation);
+    const memo = this.memo;
+    if (memo === undefined) {
+      this.collect(value, out);
+      return;
+    }
+    const known = memo.get(value);
+    if (known !== undefined) {
+      if (known.length > 0) out.add(known);
+      if (++this.memoLookups === MEMO_WINDOW) this.judgeMemo();
+      return;
+    }
+    const from = out.n;
+    this.collect(value, out);
+    let hits = NO_HITS;
+    if (out.n > from) {
+      hits = [];
+      for (let k = from; k < out.n; k++) for (const hit of out.lists[k] as Hit[]) hits.push(hit);
+    }
+    if (memo.size < MEMO_MOST) memo.set(value, hits);
+    this.memoMisses++;
+    if (++this.memoLookups === MEMO_WINDOW) this.judgeMemo();
+  }
+
+  /** Once a window of lookups: the memo is dropped unless most of them found the value in it. */
+  private judgeMemo(): void {
+    if (this.memoMisses * 4 > MEMO_WINDOW) this.memo = undefined;
+    this.memoLookups = 0;
+    this.memoMisses = 0;
+  }
+
+  private resetMemo(generation: number): void {
+    this.memoGeneration = generation;
+    this.memoLookups = 0;
+    this.memoMisses = 0;
+    const several =
+      this.ips.size + this.folded.size + this.prefixes.size + this.suffixes.size > 0 ||
+      this.foldedPrefixes.size + this.foldedSuffixes.size > 0;
+    this.memo = several ? new Map() : undefined;
+  }
 
   /** The hit list an operand posts into, created when `create` is set. */
   bucket(test: ValueTest, create: boolean): Hit[] | undefined {
@@ -474,6 +539,8 @@ export class PatternMatcher {
   private readonly options: PatternOptions;
   private stamp = 0;
   private order = 0;
+  /** Moved on by every change to the rules: what PathIndex memos were filled under (see `lookup`). */
+  private generation = 0;
   private pruneDebt = 0;
 
   /** `options` apply to patterns given as text or values (not to already compiled ones). */
@@ -634,6 +701,7 @@ export class PatternMatcher {
   }
 
   private changed(): void {
+    this.generation++;
     this.postedCache = undefined;
     this.candidates.length = 0;
     this.wantedCache = undefined;
@@ -741,7 +809,7 @@ export class PatternMatcher {
       } else atPath = fields.get(posted.path);
       if (atPath === undefined) continue;
       for (const leaf of atPath) {
-        index.collect(leaf.value, lists);
+        index.lookup(leaf.value, this.generation, lists);
         if (lists.n === 0) continue;
         const outside = leaf.position === null;
         for (let k = 0; k < lists.n; k++) {

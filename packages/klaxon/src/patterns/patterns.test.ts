@@ -345,6 +345,52 @@ describe('PatternMatcher over many events', () => {
   });
 });
 
+describe('PatternMatcher remembering the hits of recurring values', () => {
+  it('sees rules added to and removed from an operand it has already looked a value up for', () => {
+    const m = new PatternMatcher();
+    m.add('first', { street: [{ prefix: 'MA' }] });
+    m.add('folded', { street: [{ 'equals-ignore-case': 'market' }] });
+    const event = '{"street":"MARKET"}';
+    expect(m.match(event)).toEqual(['first', 'folded']);
+    expect(m.match(event)).toEqual(['first', 'folded']);
+    // The same operand as `first`: its hits go into the list already looked up for MARKET.
+    m.add('second', { street: [{ prefix: 'MA' }] });
+    expect(m.match(event)).toEqual(['first', 'folded', 'second']);
+    m.remove('first');
+    expect(m.match(event)).toEqual(['folded', 'second']);
+    m.add('folded', { street: [{ suffix: 'KET' }, 'OTHER'] });
+    expect(m.match(event)).toEqual(['folded', 'second']);
+    expect(m.match('{"street":"OTHER"}')).toEqual(['folded']);
+    expect(m.match('{"street":"MARKED"}')).toEqual(['second']);
+  });
+
+  it('keeps the reference answers for values that recur, and for values that never do', () => {
+    const patterns: Record<string, unknown> = {
+      prefix: { id: [{ prefix: 'a1' }], street: [{ suffix: 'ST' }] },
+      folded: { street: [{ 'equals-ignore-case': 'main st' }] },
+      both: { street: [{ prefix: 'MA' }], id: [{ suffix: '7' }] },
+    };
+    const matcher = new PatternMatcher();
+    for (const [name, pattern] of Object.entries(patterns)) matcher.add(name, pattern);
+    const compiled = Object.fromEntries(Object.entries(patterns).map(([k, p]) => [k, compilePattern(p)]));
+    const streets = ['MAIN ST', 'Main St', 'MARKET', 'ELM ST', 'OAK'];
+    let disagreements = 0;
+    let matched = 0;
+    // `id` never repeats a value (its memo is dropped after a window); `street` has five.
+    for (let i = 0; i < 12_000; i++) {
+      const event = JSON.stringify({ id: `a${i}`, street: streets[i % streets.length] });
+      const expected = Object.keys(compiled).filter((name) =>
+        matchesPattern(compiled[name] as ReturnType<typeof compilePattern>, event),
+      );
+      const got = matcher.match(event);
+      matched += got.length;
+      if (got.join() !== expected.join()) disagreements++;
+    }
+    expect(disagreements).toBe(0);
+    expect(matched).toBeGreaterThan(6_000);
+  });
+});
+
 describe('compiled tests', () => {
   it('share one shape whatever the operator, and keep their operands', () => {
     const compiled = compilePattern({
