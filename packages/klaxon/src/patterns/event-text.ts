@@ -296,6 +296,15 @@ const LISTED: { scanner: Scanner | undefined; path: string; list: NumberList } =
 
 const DUPLICATE_KEY = Symbol('duplicate key');
 
+/**
+ * Does `s` hold `key` at `at`? A loop over the key's characters: keys are short, and
+ * `s.startsWith(key, at)` is a call into the runtime per key, which costs more than the comparing.
+ */
+function textAt(s: string, at: number, key: string): boolean {
+  for (let j = 0; j < key.length; j++) if (s.charCodeAt(at + j) !== key.charCodeAt(j)) return false;
+  return true;
+}
+
 /** Is `path` the dotted path `at` or under it? */
 function within(path: string, at: string): boolean {
   return path.startsWith(at) && (path.length === at.length || path.charCodeAt(at.length) === 46);
@@ -663,7 +672,7 @@ class Scanner {
     for (let t = 0; t < count; t++) {
       const k = tried === undefined ? t : (tried[t] as number);
       const key = keys[k] as string;
-      if (s.charCodeAt(start + key.length) === 34 && s.startsWith(key, start)) {
+      if (s.charCodeAt(start + key.length) === 34 && textAt(s, start, key)) {
         this.i = start + key.length + 1;
         this.keyIndex = k;
         return node.nodes[k];
