@@ -364,6 +364,21 @@ describe('PatternMatcher remembering the hits of recurring values', () => {
     expect(m.match('{"street":"MARKED"}')).toEqual(['second']);
   });
 
+  it('gives a value met in arrays and outside them the same hits, array consistency included', () => {
+    const m = new PatternMatcher();
+    m.add('one', { street: [{ prefix: 'MA' }] });
+    m.add('pair', { lots: { street: [{ prefix: 'MA' }], side: ['odd'] } });
+    const outside = '{"street":"MARKET","lots":[{"street":"ELM","side":"odd"}]}';
+    const inside =
+      '{"street":["ELM","MARKET"],"lots":[{"street":"MARKET","side":"even"},{"street":"ELM","side":"odd"}]}';
+    const consistent = '{"lots":[{"street":"MARKET","side":"odd"}]}';
+    for (let round = 0; round < 3; round++) {
+      expect(m.match(outside)).toEqual(['one']);
+      expect(m.match(inside)).toEqual(['one']);
+      expect(m.match(consistent)).toEqual(['pair']);
+    }
+  });
+
   it('keeps the reference answers for values that recur, and for values that never do', () => {
     const patterns: Record<string, unknown> = {
       prefix: { id: [{ prefix: 'a1' }], street: [{ suffix: 'ST' }] },
