@@ -238,6 +238,8 @@ function bucketOf<K>(map: Map<K, Hit[]>, key: K, create: boolean): Hit[] | undef
 const MEMO_WINDOW = 4096;
 /** Values a memo holds at most; values first met after that are looked up every time. */
 const MEMO_MOST = 8192;
+/** Longest text a memo keeps hits for. */
+const MEMO_LONGEST = 256;
 const NO_HITS: Hit[] = [];
 
 /** Every operand used at one path, indexed by kind. */
@@ -279,7 +281,8 @@ class PathIndex {
   lookup(value: Leaf, generation: number, out: HitLists): void {
     if (this.memoGeneration !== generation) this.resetMemo(generation);
     const memo = this.memo;
-    if (memo === undefined) {
+    // Long texts (descriptions, say) are seldom values that recur, and would hold memory.
+    if (memo === undefined || (typeof value === 'string' && value.length > MEMO_LONGEST)) {
       this.collect(value, out);
       return;
     }

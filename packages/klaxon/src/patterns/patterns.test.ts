@@ -391,7 +391,8 @@ describe('PatternMatcher remembering the hits of recurring values', () => {
     const matcher = new PatternMatcher();
     for (const [name, pattern] of Object.entries(patterns)) matcher.add(name, pattern);
     const compiled = Object.fromEntries(Object.entries(patterns).map(([k, p]) => [k, compilePattern(p)]));
-    const streets = ['MAIN ST', 'Main St', 'MARKET', 'ELM ST', 'OAK'];
+    // The last is longer than the texts whose hits are kept: it is looked up every time.
+    const streets = ['MAIN ST', 'Main St', 'MARKET', 'ELM ST', 'OAK', `MA${'X'.repeat(300)} ST`];
     let disagreements = 0;
     let matched = 0;
     // `id` never repeats a value (its memo is dropped after a window); `street` has five.
@@ -402,7 +403,7 @@ describe('PatternMatcher remembering the hits of recurring values', () => {
       if (got.join() !== byReference(compiled, event).join()) disagreements++;
     }
     expect(disagreements).toBe(0);
-    expect(matched).toBeGreaterThan(6_000);
+    expect(matched).toBeGreaterThan(5_000);
   });
 });
 
