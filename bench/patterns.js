@@ -22,9 +22,9 @@
 // figure read 5–7 points lower against the 5-rule median than with one (19 workers) in two runs
 // each. Turns that start with colder caches do not explain it: the first 1,000 events of a turn
 // cost mixed-1000 no more, relatively, than they cost the 5-rule sets. The mixed ratios also move
-// between whole runs of one layout on the same code (45% to 54% for mixed-1000): see "How Klaxon
-// is timed" in docs/PATTERNS.md. One worker per set is the layout nearer to a process that runs
-// Klaxon alone.
+// between whole runs of one layout on the same code (mixed-1000: 45% to 54% on the sixth round's
+// code, 49% to 56% on the seventh's): see "How Klaxon is timed" in docs/PATTERNS.md. One worker per
+// set is the layout nearer to a process that runs Klaxon alone.
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
