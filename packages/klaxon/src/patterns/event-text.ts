@@ -51,6 +51,8 @@ export interface WantedTree extends WantedNode {
   readonly covers: readonly (readonly number[])[];
   /** Per slot, the last scan (see SlotFields.scan) that skipped a value able to hold leaves there. */
   readonly pending: Float64Array;
+  /** One undefined per slot: SlotFields copies it, where filling a new array is a call into the runtime. */
+  readonly noLeaves: readonly undefined[];
 }
 
 /**
@@ -85,6 +87,7 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     slotOf,
     covers: [],
     pending: new Float64Array(0),
+    noLeaves: [],
   };
   const nodes = new Map<string, WantedNode>();
   const node = (path: string): WantedNode => {
@@ -142,7 +145,12 @@ export function wantedTree(paths: ReadonlySet<string>, eager?: ReadonlySet<strin
     if (!n.deferred) continue;
     for (const m of nodes.values()) if (within(m.path, n.path)) covers[n.slot]?.push(m.slot);
   }
-  return { ...root, covers, pending: new Float64Array(slotOf.size) };
+  return {
+    ...root,
+    covers,
+    pending: new Float64Array(slotOf.size),
+    noLeaves: Array.from({ length: slotOf.size }, () => undefined),
+  };
 }
 
 // Well-formed JSON pieces, matched in one go when skipping; on a miss the character-level code
@@ -333,7 +341,7 @@ export class SlotFields implements FieldsByPath {
   constructor(tree: WantedTree) {
     this.slotOf = tree.slotOf;
     this.pending = tree.pending;
-    this.slots = new Array(tree.slotOf.size).fill(undefined);
+    this.slots = tree.noLeaves.slice();
   }
 
   /**

@@ -367,6 +367,31 @@ describe('PatternMatcher remembering the hits of recurring values', () => {
     expect(m.match('{"street":"MARKED"}')).toEqual(['second']);
   });
 
+  it('looks a leaf up in operator forms first used at its path after events were matched', () => {
+    const m = new PatternMatcher();
+    m.add('exact', { v: ['MARKET'] });
+    const text = '{"v":"MARKET"}';
+    expect(m.match(text)).toEqual(['exact']);
+    const added: [string, unknown, unknown][] = [
+      ['prefix', { v: [{ prefix: 'MA' }] }, text],
+      ['suffix', { v: [{ suffix: 'KET' }] }, text],
+      ['folded', { v: [{ 'equals-ignore-case': 'market' }] }, text],
+      ['folded-prefix', { v: [{ prefix: { 'equals-ignore-case': 'mar' } }] }, text],
+      ['folded-suffix', { v: [{ suffix: { 'equals-ignore-case': 'ket' } }] }, text],
+      ['exists', { v: [{ exists: true }] }, text],
+      ['number', { v: [7] }, '{"v":7}'],
+      ['literal', { v: [true] }, '{"v":true}'],
+      ['ip', { v: ['10.0.0.1'] }, '{"v":"10.0.0.1"}'],
+    ];
+    for (const [name, pattern, event] of added) {
+      // Matched before the rule exists, then after: the second answer must name it.
+      m.match(event as string);
+      m.add(name, pattern);
+      expect(m.match(event as string)).toContain(name);
+      expect(m.match(JSON.parse(event as string))).toContain(name);
+    }
+  });
+
   it('gives a value met in arrays and outside them the same hits, array consistency included', () => {
     const m = new PatternMatcher();
     m.add('one', { street: [{ prefix: 'MA' }] });
