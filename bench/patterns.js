@@ -23,7 +23,7 @@
 // each. Turns that start with colder caches do not explain it: the first 1,000 events of a turn
 // cost mixed-1000 no more, relatively, than they cost the 5-rule sets. The mixed ratios also move
 // between whole runs of one layout on the same code (mixed-1000: 45% to 54% on the sixth round's
-// code, 49% to 56% on the seventh's, 52% to 55% on the eighth's): see "How Klaxon is timed" in
+// code, 49% to 56% on the seventh's, 49.8% to 55.5% on the eighth's): see "How Klaxon is timed" in
 // docs/PATTERNS.md. One worker per set is the layout nearer to a process that runs Klaxon alone.
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
