@@ -392,7 +392,7 @@ class PathIndex {
   /**
    * Appends to `out` every hit list whose operand the leaf satisfies. Only the maps of the kinds
    * held are looked at (`kinds`, one field): with many rules, the rest of this index's objects are
-   * rarely in the CPU's cache, and asking each map its size cost a miss apiece (measured, seventh
+   * rarely in the CPU's cache, and asking each map its size cost a miss apiece (measured, eighth
    * round).
    */
   private collect(value: Leaf, out: HitLists): void {
